@@ -1,0 +1,35 @@
+# consensus-sim: `make demo` sets everything up and runs the Tokyo scenario;
+# `make test` sets everything up and runs the whole test suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= results/nato_tokyo_office
+
+.PHONY: demo test venv lint bench clean
+
+$(VENV)/.installed: pyproject.toml scripts/find-python.sh
+	@set -e; if [ ! -x $(PY) ]; then \
+	  py=$$(scripts/find-python.sh); echo "creating $(VENV) with $$py"; \
+	  "$$py" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/consensus-sim run nato_tokyo_office --out $(OUT)
+
+test: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+bench: venv
+	$(PY) benchmarks/bench_ensemble.py
+
+clean:
+	rm -rf $(VENV) results build *.egg-info src/*.egg-info .pytest_cache

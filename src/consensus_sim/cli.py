@@ -1,0 +1,202 @@
+"""The ``consensus-sim`` command line: it parses, calls the library and prints.
+
+Heavy modules (mesa, scipy, matplotlib, pydantic) are imported inside the commands
+that need them, so ``consensus-sim --help`` starts in a fraction of a second.
+Every bad input ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+
+OUTCOME_NAMES = {
+    "adopted": "adopted as proposed",
+    "adopted_amended": "adopted, scope changed",
+    "withdrawn": "withdrawn",
+    "deadlocked": "deadlocked",
+}
+
+
+class InputError(click.ClickException):
+    """Bad input from the user: one line, exit status 2."""
+
+    exit_code = 2
+
+
+def _load(name: str):
+    from .errors import ScenarioError
+    from .scenario import load_scenario
+
+    try:
+        return load_scenario(name)
+    except ScenarioError as exc:
+        raise InputError(exc.line()) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="consensus-sim")
+def cli() -> None:
+    """Simulate decisions taken by consensus in alliances and councils.
+
+    A SCENARIO is a YAML file or the name of a bundled scenario
+    (e.g. nato_tokyo_office).
+    """
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Number of seeded runs.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Root seed; the same seed gives the same results.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0 = all cores, 1 = no subprocess).")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Output folder [default: results/<scenario id>].")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Chart file format.")
+@click.option("--no-charts", is_flag=True, help="Write summary.json and runs.csv only.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the output folder.")
+def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fmt: str,
+        no_charts: bool, quiet: bool) -> None:
+    """Run SCENARIO many times and summarise the outcomes.
+
+    Writes summary.json, runs.csv (one row per run) and the charts to the output
+    folder, and prints a summary.
+    """
+    spec = _load(scenario)
+    out_dir = out_dir or Path("results") / (spec.id or "scenario")
+    _prepare_dir(out_dir)
+    from .ensemble import run_ensemble
+
+    result = run_ensemble(spec, runs=runs, seed=seed, jobs=jobs or None, progress=None)
+    summary = result.summary()
+    summary["command"] = _command_line()
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    result.runs_table().to_csv(out_dir / "runs.csv", index=False, float_format="%.6f")
+    written = [out_dir / "summary.json", out_dir / "runs.csv"]
+    if not no_charts:
+        from .plots import save_charts
+
+        written += save_charts(result, out_dir, fmt)
+    if quiet:
+        click.echo(out_dir)
+        return
+    click.echo(format_summary(summary, spec))
+    click.echo(f"\nWrote {len(written)} files to {out_dir}/: "
+               + ", ".join(p.name for p in written))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario FILES; print one line per file."""
+    from .errors import ScenarioError
+    from .scenario import load_scenario
+
+    failed = False
+    for name in files:
+        try:
+            spec = load_scenario(name)
+        except ScenarioError as exc:
+            click.echo(exc.line(), err=True)
+            failed = True
+            continue
+        kinds = [a.type for a in spec.actors]
+        click.echo(f"{name}: ok ({kinds.count('member')} members, "
+                   f"{len(kinds) - kinds.count('member')} other actors, "
+                   f"{len(spec.dimensions)} dimension(s), rule {spec.rule.type})")
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors and validators)."""
+    from .scenario import Scenario
+
+    document = Scenario.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "consensus-sim scenario"
+    click.echo(json.dumps(document, indent=2))
+
+
+def _prepare_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+
+
+def _command_line() -> str:
+    import shlex
+
+    return shlex.join(["consensus-sim", *sys.argv[1:]])
+
+
+def format_summary(summary: dict[str, Any], spec) -> str:
+    """The terminal summary of an ensemble: what a reader needs at a glance."""
+    lines = []
+    members = len(spec.members)
+    lines.append(f"{spec.title}")
+    lines.append(f"{summary['runs']} runs, seed {summary['seed']}, {members} members, "
+                 f"rule: {spec.rule.type}")
+    lines.append("")
+    lines.append(f"  {'outcome':<24} {'share':>7}   95% interval")
+    for key, label in OUTCOME_NAMES.items():
+        lo, hi = summary["ci95"][key]
+        lines.append(f"  {label:<24} {100 * summary['outcomes'][key]:6.1f}%   "
+                     f"{100 * lo:5.1f}% – {100 * hi:5.1f}%")
+    lines.append(f"  {'any agreement':<24} {100 * summary['p_adopted_any']:6.1f}%")
+    lines.append("")
+    modal = summary["modal_adopted_scope"]
+    if modal:
+        what = "; ".join(f"{dim} = {label!r}" for dim, label in modal["labels"].items())
+        lines.append(f"Most frequent adopted scope: {what} "
+                     f"({100 * modal['share_of_runs']:.1f}% of runs)")
+    else:
+        lines.append("No run adopted the proposal.")
+    for dim, info in summary["final_scope"].items():
+        parts = ", ".join(f"{label} {100 * share:.1f}%" for label, share
+                          in info["distribution"].items())
+        lines.append(f"  {dim}: {parts}")
+    rates = sorted(summary["objection_rate"].items(), key=lambda kv: -kv[1])
+    top = [(m, r) for m, r in rates if r > 0][:5]
+    if top:
+        lines.append("Top objectors (share of runs with an objection): "
+                     + ", ".join(f"{spec.actor(m).label} {100 * r:.1f}%" for m, r in top))
+    else:
+        lines.append("No member objected in any run.")
+    pivotal = sorted(summary["pivotal_rate"].items(), key=lambda kv: -kv[1])[:3]
+    if pivotal:
+        lines.append("Pivotal objector: " + ", ".join(
+            f"{spec.actor(m).label} {100 * r:.1f}%" for m, r in pivotal))
+    lines.append(f"Mean rounds: {summary['mean_rounds']:.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every input error into one line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="consensus-sim", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "consensus-sim"
+        click.echo(f"{where}: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(exc.format_message(), err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)

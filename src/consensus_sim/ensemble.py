@@ -1,0 +1,318 @@
+"""Many seeded runs of one scenario: outcome probabilities, objection rates, scopes.
+
+Run ``i`` of an ensemble with seed ``S`` draws everything from
+``numpy.random.SeedSequence(S).spawn(runs)[i]`` (built directly as
+``SeedSequence(S, spawn_key=(i,))``), so its result does not depend on how runs are
+split into chunks or spread over processes: the same seed gives the same bytes for
+any ``jobs``. Runs go to worker processes in chunks (never one task per run), and
+the global multiprocessing start method is left alone.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .agents import OBJECT
+from .scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
+_OUTCOME_CODE = {name: code for code, name in enumerate(OUTCOMES)}
+#: With ``jobs=None``, ensembles smaller than this run in this process.
+AUTO_SERIAL_BELOW = 2000
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def run_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """The seed sequence of run ``index``: child ``index`` of ``SeedSequence(seed)``."""
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """The results of runs ``start .. stop-1``, as compact arrays."""
+
+    start: int
+    outcome: np.ndarray  # (n,) int8, index into OUTCOMES
+    rounds: np.ndarray  # (n,) int16
+    final: np.ndarray  # (n, d)
+    pivotal: np.ndarray  # (n,) int16 member row, -1 for none
+    objected: np.ndarray  # (n, n_members) bool: objected in some round
+    trajectory: np.ndarray  # (n, max_rounds, d) float32, NaN after the last round
+    objections_by_round: np.ndarray  # (n_members, max_rounds) int64 counts
+
+
+def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chunk:
+    """Run ``start .. stop-1`` of the ensemble with ``seed`` (the per-run loop)."""
+    from .model import NegotiationModel
+
+    a = scenario.arrays
+    n, d, m, rmax = stop - start, a.status_quo.size, a.n_members, scenario.max_rounds
+    row_of = {actor_id: row for row, actor_id in enumerate(a.actor_ids)}
+    outcome = np.empty(n, dtype=np.int8)
+    rounds = np.empty(n, dtype=np.int16)
+    final = np.empty((n, d))
+    pivotal = np.full(n, -1, dtype=np.int16)
+    objected = np.empty((n, m), dtype=bool)
+    trajectory = np.full((n, rmax, d), np.nan, dtype=np.float32)
+    by_round = np.zeros((m, rmax), dtype=np.int64)
+    for j in range(n):
+        rng = np.random.default_rng(run_seed(seed, start + j))
+        result = NegotiationModel(scenario, rng=rng, collect=False).run()
+        objecting = result.responses == OBJECT
+        outcome[j] = _OUTCOME_CODE[result.outcome]
+        rounds[j] = result.rounds
+        final[j] = result.final
+        if result.pivotal is not None:
+            pivotal[j] = row_of[result.pivotal]
+        objected[j] = objecting.any(axis=0)
+        trajectory[j, : result.rounds] = result.proposals
+        by_round[:, : result.rounds] += objecting.T
+    return Chunk(start, outcome, rounds, final, pivotal, objected, trajectory, by_round)
+
+
+# Each worker process keeps the scenario it was started with.
+_worker_scenario: Scenario | None = None
+
+
+def _init_worker(scenario: Scenario) -> None:
+    global _worker_scenario
+    _worker_scenario = scenario
+
+
+def _worker_chunk(seed: int, start: int, stop: int) -> Chunk:
+    assert _worker_scenario is not None
+    return simulate_chunk(_worker_scenario, seed, start, stop)
+
+
+def _chunks(runs: int, jobs: int) -> list[tuple[int, int]]:
+    size = min(2500, max(16, math.ceil(runs / (jobs * 8))))
+    return [(i, min(i + size, runs)) for i in range(0, runs, size)]
+
+
+def _process_context():
+    """A start method for our own pool only (the global default is left alone).
+
+    ``forkserver`` where available: workers fork from a clean server process that has
+    imported the model once, so they start fast without inheriting this process's
+    threads (``fork`` would, and numpy's BLAS runs threads). ``spawn`` elsewhere.
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["consensus_sim.ensemble", "consensus_sim.model"])
+    return context
+
+
+def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1) -> Iterator[Chunk]:
+    """Yield the ensemble's chunks as they finish (in any order when ``jobs > 1``)."""
+    tasks = _chunks(runs, jobs)
+    if jobs <= 1 or len(tasks) == 1:
+        for start, stop in tasks:
+            yield simulate_chunk(scenario, seed, start, stop)
+        return
+    from concurrent.futures import as_completed
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_process_context(),
+                             initializer=_init_worker, initargs=(scenario,)) as pool:
+        futures = [pool.submit(_worker_chunk, seed, start, stop) for start, stop in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def run_ensemble(scenario: Scenario | str, runs: int = 500, seed: int = 0,
+                 jobs: int | None = None, progress: bool | None = False,
+                 on_chunk: Callable[[int], None] | None = None) -> EnsembleResult:
+    """Run ``runs`` seeded negotiations of ``scenario`` and collect their results.
+
+    Args:
+        scenario: a :class:`Scenario`, or a path or bundled name.
+        runs: number of runs.
+        seed: root of every run's seed (see the module docstring).
+        jobs: worker processes; 1 runs in this process. None means all cores, except
+            below ``AUTO_SERIAL_BELOW`` runs, which finish sooner in this process
+            than worker processes take to start.
+        progress: show a progress bar (None: only when stderr is a terminal).
+        on_chunk: called with the number of runs done after each finished chunk.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1 (got {runs})")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer (got {seed})")
+    if jobs is None or jobs < 1:
+        jobs = 1 if runs < AUTO_SERIAL_BELOW else available_cores()
+    from tqdm.auto import tqdm
+
+    chunks: list[Chunk] = []
+    with tqdm(total=runs, unit="run", disable=None if progress is None else not progress,
+              desc=scenario.id or "runs", leave=False) as bar:
+        for chunk in iter_chunks(scenario, runs, seed, jobs):
+            chunks.append(chunk)
+            bar.update(chunk.outcome.size)
+            if on_chunk is not None:
+                on_chunk(sum(c.outcome.size for c in chunks))
+    return EnsembleResult.from_chunks(scenario, seed, chunks)
+
+
+@dataclass(frozen=True, eq=False)
+class EnsembleResult:
+    """The results of an ensemble, one row per run, in run order."""
+
+    scenario: Scenario
+    seed: int
+    outcome: np.ndarray
+    rounds: np.ndarray
+    final: np.ndarray
+    pivotal: np.ndarray
+    objected: np.ndarray
+    trajectory: np.ndarray
+    objections_by_round: np.ndarray
+
+    @classmethod
+    def from_chunks(cls, scenario: Scenario, seed: int, chunks: list[Chunk]) -> EnsembleResult:
+        chunks = sorted(chunks, key=lambda c: c.start)
+
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(c, name) for c in chunks])
+
+        return cls(scenario, seed, cat("outcome"), cat("rounds"), cat("final"), cat("pivotal"),
+                   cat("objected"), cat("trajectory"),
+                   sum(c.objections_by_round for c in chunks))
+
+    @property
+    def runs(self) -> int:
+        return int(self.outcome.size)
+
+    @property
+    def adopted(self) -> np.ndarray:
+        """Per run: whether the proposal passed (as proposed or amended)."""
+        return self.outcome <= _OUTCOME_CODE["adopted_amended"]
+
+    def outcome_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.outcome, minlength=len(OUTCOMES))
+        return {name: int(c) for name, c in zip(OUTCOMES, counts, strict=True)}
+
+    def objection_rate(self) -> dict[str, float]:
+        """Per member, the share of runs in which it objected at least once."""
+        rate = self.objected.mean(axis=0)
+        return dict(zip(self.scenario.arrays.member_ids, map(float, rate), strict=True))
+
+    def objection_rate_by_round(self) -> np.ndarray:
+        """(members, rounds): share of the runs that reached a round in which a member objected."""
+        reached = (self.rounds[:, None] >= np.arange(1, self.scenario.max_rounds + 1)).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(reached > 0, self.objections_by_round / np.maximum(reached, 1), np.nan)
+
+    def final_labels(self) -> list[list[str]]:
+        """Per dimension, the level label nearest each run's final text."""
+        s = self.scenario
+        labels = []
+        for k, dim in enumerate(s.dimensions):
+            if not dim.levels:
+                labels.append([f"{v:.2f}" for v in self.final[:, k]])
+                continue
+            values = np.array([lv.value for lv in dim.levels])
+            nearest = np.abs(self.final[:, k, None] - values[None]).argmin(axis=1)
+            names = [lv.label for lv in dim.levels]
+            labels.append([names[i] for i in nearest])
+        return labels
+
+    def summary(self) -> dict[str, Any]:
+        """The ensemble in numbers, JSON-ready (see docs/outputs.md for every key)."""
+        from scipy.stats import binomtest
+
+        from . import __version__
+
+        s, n = self.scenario, self.runs
+        counts = self.outcome_counts()
+        ci95 = {}
+        for name, k in counts.items():
+            interval = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+            ci95[name] = [_r(interval.low), _r(interval.high)]
+        adopted = self.adopted
+        n_adopted = int(adopted.sum())
+        labels = self.final_labels()
+        scope: dict[str, Any] = {}
+        for k, dim in enumerate(s.dimensions):
+            shares = Counter(lbl for lbl, ok in zip(labels[k], adopted, strict=True) if ok)
+            dist = {lbl: _r(c / n) for lbl, c in sorted(shares.items(), key=lambda kv: -kv[1])}
+            dist["no agreement"] = _r(1 - n_adopted / n)
+            values = self.final[adopted, k]
+            scope[dim.id] = {
+                "distribution": dist,
+                "mean_if_adopted": _r(values.mean()) if n_adopted else None,
+                "mean_given_up_if_adopted": _r((s.arrays.proposal[k] - values).mean())
+                if n_adopted else None,
+            }
+        modal = None
+        if n_adopted:
+            combos = Counter(tuple(labels[k][j] for k in range(len(labels)))
+                             for j in np.flatnonzero(adopted))
+            (combo, count), = combos.most_common(1)
+            modal = {"labels": dict(zip(s.dimension_ids, combo, strict=True)),
+                     "share_of_runs": _r(count / n),
+                     "share_of_adopted": _r(count / n_adopted)}
+        pivotal = np.bincount(self.pivotal[self.pivotal >= 0], minlength=s.arrays.n_members)
+        member_ids = s.arrays.member_ids
+        return {
+            "scenario": s.id,
+            "title": s.title,
+            "scenario_sha256": s.content_hash(),
+            "runs": n,
+            "seed": self.seed,
+            "version": __version__,
+            "outcomes": {name: _r(c / n) for name, c in counts.items()},
+            "counts": counts,
+            "ci95": ci95,
+            "p_adopted_any": _r(n_adopted / n),
+            "objection_rate": {m: _r(v) for m, v in self.objection_rate().items()},
+            "pivotal_rate": {member_ids[i]: _r(c / n) for i, c in enumerate(pivotal) if c},
+            "mean_rounds": _r(self.rounds.mean()),
+            "final_scope": scope,
+            "modal_adopted_scope": modal,
+        }
+
+    def runs_table(self) -> pd.DataFrame:
+        """One row per run: outcome, rounds, final text per dimension, pivotal, objectors."""
+        import pandas as pd
+
+        s = self.scenario
+        member_ids = np.array(s.arrays.member_ids)
+        table: dict[str, Any] = {
+            "run": np.arange(self.runs),
+            "outcome": np.array(OUTCOMES)[self.outcome],
+            "rounds": self.rounds,
+        }
+        for k, (dim, labels) in enumerate(zip(s.dimension_ids, self.final_labels(), strict=True)):
+            table[f"final_{dim}"] = self.final[:, k]
+            table[f"label_{dim}"] = labels
+            table[f"given_up_{dim}"] = s.arrays.proposal[k] - self.final[:, k]
+        table["pivotal"] = np.where(self.pivotal >= 0, member_ids[np.maximum(self.pivotal, 0)], "")
+        table["objectors"] = [";".join(member_ids[row]) for row in self.objected]
+        return pd.DataFrame(table)
+
+
+def _r(x: float) -> float:
+    """Round for JSON: six decimals are plenty and keep files readable."""
+    return round(float(x), 6)

@@ -1,0 +1,540 @@
+"""Scenario files: schema, loading, validation and the arrays the model runs on.
+
+A scenario is data only. It names the proposal's dimensions, the status quo, the
+initial proposal and its agenda setter, the decision rule, the actors with their
+preferences, the per-run uncertainty, and the sources and assumptions behind every
+number. ``load_scenario`` turns a YAML file (or a bundled scenario's name) into a
+validated, immutable :class:`Scenario`; every problem becomes a one-line
+:class:`~consensus_sim.errors.ScenarioError` that names the file and the field path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ScenarioError
+
+__all__ = [
+    "ActorParams",
+    "Scenario",
+    "ScenarioArrays",
+    "bundled_scenarios",
+    "load_scenario",
+    "scenario_from_dict",
+]
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
+
+ACTOR_TYPES = ("member", "partner", "external", "chair")
+CONCESSION_STRATEGIES = ("minimal", "split", "ladder")
+
+#: Values an actor gets when neither the actor, its groups nor ``defaults`` set them.
+BUILTIN_DEFAULTS: dict[str, float] = {
+    "capability": 1.0,
+    "tolerance": 0.0,
+    "stubbornness": 1.0,
+    "blocking_cost": 0.0,
+    "gamma": 2.0,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Level(_Strict):
+    """A labelled point on a dimension's ladder, e.g. 0.33 "ITPP facilitation only"."""
+
+    value: Fraction
+    label: str = Field(min_length=1)
+
+
+class Dimension(_Strict):
+    """One component of the proposal, a number in [0, 1]."""
+
+    id: Identifier
+    name: str = ""
+    description: str = ""
+    levels: tuple[Level, ...] = ()
+
+    @model_validator(mode="after")
+    def _levels_increase(self) -> Dimension:
+        values = [level.value for level in self.levels]
+        if any(b <= a for a, b in pairwise(values)):
+            raise ValueError(f"level values must increase strictly (got {values})")
+        return self
+
+
+class Proposal(_Strict):
+    """The initial proposal, who tables it and how it concedes when blocked."""
+
+    position: dict[str, Fraction]
+    agenda_setter: str
+    concession: Literal["minimal", "split", "ladder"] = "minimal"
+
+
+class ConsensusRule(_Strict):
+    """NATO's rule: silence is consent, one objection blocks."""
+
+    type: Literal["consensus"]
+
+
+class UnanimityRule(_Strict):
+    """Every member must say yes; with constructive abstention, abstaining does not block."""
+
+    type: Literal["unanimity"]
+    constructive_abstention: bool = True
+
+
+Rule = Annotated[ConsensusRule | UnanimityRule, Field(discriminator="type")]
+
+
+class Uncertainty(_Strict):
+    """Normal noise drawn once per run on every actor's positions and saliences."""
+
+    position_sd: NonNegative = 0.0
+    salience_sd: NonNegative = 0.0
+
+
+class ActorParams(_Strict):
+    """Preferences and traits; used by ``defaults``, ``groups`` and each actor."""
+
+    position: dict[str, Fraction] = Field(default_factory=dict)
+    salience: dict[str, Fraction] = Field(default_factory=dict)
+    capability: NonNegative | None = None
+    tolerance: NonNegative | None = None
+    stubbornness: Fraction | None = None
+    blocking_cost: NonNegative | None = None
+    gamma: Annotated[float, Field(gt=0.0, le=10.0)] | None = None
+
+
+class Pressure(_Strict):
+    """Pressure a non-voting actor applies to members every round.
+
+    ``affects: position`` pulls each target's ideal point toward the actor's by ``strength``
+    (a fraction of the gap per round); ``affects: salience`` multiplies each target's
+    salience by ``1 + strength`` (capped at 1).
+    """
+
+    affects: Literal["position", "salience"]
+    strength: Fraction
+    targets: tuple[str, ...] | None = None
+    dimensions: tuple[str, ...] | None = None
+
+
+class Actor(ActorParams):
+    """A member (votes) or a non-voting partner, external actor or chair."""
+
+    id: Identifier
+    name: str = ""
+    type: Literal["member", "partner", "external", "chair"] = "member"
+    groups: tuple[str, ...] = ()
+    pressure: tuple[Pressure, ...] = ()
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Source(_Strict):
+    id: Identifier
+    citation: str = Field(min_length=1)
+    url: str | None = None
+    supports: str = ""
+
+
+class Scenario(_Strict):
+    """A validated scenario. Build one with :func:`load_scenario`."""
+
+    id: Identifier | None = None
+    title: str = Field(min_length=1)
+    description: str = ""
+    dimensions: tuple[Dimension, ...] = Field(min_length=1)
+    status_quo: dict[str, Fraction]
+    proposal: Proposal
+    rule: Rule = ConsensusRule(type="consensus")
+    max_rounds: Annotated[int, Field(ge=1, le=1000)] = 10
+    uncertainty: Uncertainty = Uncertainty()
+    defaults: ActorParams = ActorParams()
+    groups: dict[Identifier, ActorParams] = Field(default_factory=dict)
+    actors: tuple[Actor, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+    @cached_property
+    def arrays(self) -> ScenarioArrays:
+        """The scenario as numpy arrays, resolved through defaults and groups."""
+        return _resolve(self)
+
+    @property
+    def dimension_ids(self) -> list[str]:
+        return [d.id for d in self.dimensions]
+
+    @property
+    def members(self) -> list[Actor]:
+        return [a for a in self.actors if a.type == "member"]
+
+    def actor(self, actor_id: str) -> Actor:
+        for a in self.actors:
+            if a.id == actor_id:
+                return a
+        raise KeyError(actor_id)
+
+    def level_label(self, dimension: int | str, value: float) -> str:
+        """The label of the level nearest to ``value`` (or the value itself, if unlabelled)."""
+        dim = self.dimensions[dimension if isinstance(dimension, int) else
+                              self.dimension_ids.index(dimension)]
+        if not dim.levels:
+            return f"{value:.2f}"
+        nearest = min(dim.levels, key=lambda level: abs(level.value - value))
+        return nearest.label
+
+    def content_hash(self) -> str:
+        """SHA-256 of the scenario's canonical JSON: equal for equal content."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioArrays:
+    """Everything the model needs, as arrays. Rows of ``position``/``salience`` are actors.
+
+    Members come first (rows ``0 .. n_members-1``), then the non-voting actors.
+    """
+
+    actor_ids: tuple[str, ...]
+    n_members: int
+    dimension_ids: tuple[str, ...]
+    status_quo: np.ndarray  # (d,)
+    proposal: np.ndarray  # (d,)
+    setter: int  # row of the agenda setter
+    position: np.ndarray  # (n_actors, d)
+    salience: np.ndarray  # (n_actors, d)
+    capability: np.ndarray  # (n_actors,)
+    tolerance: np.ndarray
+    stubbornness: np.ndarray
+    blocking_cost: np.ndarray
+    gamma: np.ndarray
+    #: level values per dimension (empty array where a dimension has no ladder)
+    levels: tuple[np.ndarray, ...]
+    #: pressure items: (actor row, on_salience, strength, target member rows, dimension mask)
+    pressure: tuple[tuple[int, bool, float, np.ndarray, np.ndarray], ...]
+
+    @property
+    def member_ids(self) -> tuple[str, ...]:
+        return self.actor_ids[: self.n_members]
+
+    @property
+    def common_gamma(self) -> float | None:
+        """The utility exponent if all actors share one, else None (a faster path)."""
+        g = self.gamma
+        return float(g[0]) if np.all(g == g[0]) else None
+
+
+def _resolve(s: Scenario) -> ScenarioArrays:
+    dims = s.dimension_ids
+    ordered = s.members + [a for a in s.actors if a.type != "member"]
+    ids = tuple(a.id for a in ordered)
+    row = {actor_id: i for i, actor_id in enumerate(ids)}
+
+    def merged(actor: Actor) -> dict[str, Any]:
+        layers = [s.defaults, *(s.groups[g] for g in actor.groups), actor]
+        out: dict[str, Any] = dict(BUILTIN_DEFAULTS)
+        out["position"], out["salience"] = {}, {}
+        for layer in layers:
+            out["position"].update(layer.position)
+            out["salience"].update(layer.salience)
+            for key in BUILTIN_DEFAULTS:
+                value = getattr(layer, key)
+                if value is not None:
+                    out[key] = value
+        return out
+
+    resolved = [merged(a) for a in ordered]
+    position = np.array([[r["position"][d] for d in dims] for r in resolved], dtype=float)
+    salience = np.array([[r["salience"][d] for d in dims] for r in resolved], dtype=float)
+
+    def column(key: str) -> np.ndarray:
+        return np.array([r[key] for r in resolved], dtype=float)
+
+    n_members = len(s.members)
+    pressure = []
+    for actor in ordered:
+        for p in actor.pressure:
+            targets = p.targets if p.targets is not None else ids[:n_members]
+            dim_mask = np.array([p.dimensions is None or d in p.dimensions for d in dims])
+            pressure.append((row[actor.id], p.affects == "salience", p.strength,
+                             np.array([row[t] for t in targets], dtype=np.intp), dim_mask))
+    return ScenarioArrays(
+        actor_ids=ids,
+        n_members=n_members,
+        dimension_ids=tuple(dims),
+        status_quo=np.array([s.status_quo[d] for d in dims], dtype=float),
+        proposal=np.array([s.proposal.position[d] for d in dims], dtype=float),
+        setter=row[s.proposal.agenda_setter],
+        position=position,
+        salience=salience,
+        capability=column("capability"),
+        tolerance=column("tolerance"),
+        stubbornness=column("stubbornness"),
+        blocking_cost=column("blocking_cost"),
+        gamma=column("gamma"),
+        levels=tuple(np.array([lv.value for lv in d.levels], dtype=float) for d in s.dimensions),
+        pressure=tuple(pressure),
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that rejects a key given twice in one mapping."""
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep=False):
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenarios installed with the package, by name (the file's stem)."""
+    folder = resources.files("consensus_sim") / "scenarios"
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith((".yaml", ".yml"))
+    }
+
+
+def load_scenario(path_or_name: str | Path) -> Scenario:
+    """Load and validate a scenario from a YAML file or a bundled scenario's name.
+
+    Raises:
+        ScenarioError: one line naming the file, the field path and the problem.
+    """
+    path = Path(path_or_name)
+    if not path.is_file():
+        bundled = bundled_scenarios()
+        name = str(path_or_name)
+        if name in bundled:
+            path = bundled[name]
+        elif path.exists():
+            raise ScenarioError(str(path), "", "is a directory, not a scenario file")
+        else:
+            raise ScenarioError(
+                name, "", "no such file or bundled scenario "
+                f"(bundled: {', '.join(bundled) or 'none'})"
+            )
+    source = str(path_or_name)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}" if mark else "YAML"
+        raise ScenarioError(source, line, f"YAML syntax error: {exc.problem}") from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise ScenarioError(source, "", f"cannot read: {exc}") from None
+    scenario = scenario_from_dict(data, source=source)
+    if scenario.id is None:
+        scenario = scenario.model_copy(update={"id": path.stem})
+    return scenario
+
+
+def scenario_from_dict(data: Any, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as plain data (as parsed from YAML or JSON)."""
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise ScenarioError(source, "", f"a scenario must be a mapping of fields (got {kind})")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, data, source) from None
+    _check_references(scenario, source)
+    return scenario
+
+
+# --------------------------------------------------------------------------- errors
+
+# Which model a list or mapping holds, to name allowed fields in "unknown field" errors.
+_CONTAINERS: dict[str, type[BaseModel]] = {
+    "dimensions": Dimension,
+    "levels": Level,
+    "proposal": Proposal,
+    "uncertainty": Uncertainty,
+    "defaults": ActorParams,
+    "actors": Actor,
+    "pressure": Pressure,
+    "sources": Source,
+}
+
+
+def _format_path(loc: tuple[Any, ...], data: Any) -> tuple[str, type[BaseModel] | None]:
+    """Turn a pydantic location into ``actors[FRA].salience.office``; also the model there."""
+    text = ""
+    node: Any = data
+    model: type[BaseModel] | None = Scenario
+    parent_key = None
+    for segment in loc:
+        if parent_key == "rule" and isinstance(node, dict) and segment == node.get("type"):
+            model = {"consensus": ConsensusRule, "unanimity": UnanimityRule}.get(segment)
+            continue  # pydantic's discriminator tag, not a field
+        if isinstance(segment, int):
+            item = node[segment] if isinstance(node, list) and segment < len(node) else None
+            key = item.get("id") if isinstance(item, dict) else None
+            text += f"[{key}]" if isinstance(key, str) and key else f"[{segment}]"
+            node = item
+        else:
+            text += f".{segment}" if text else str(segment)
+            if parent_key == "groups":
+                model = ActorParams
+            elif segment in _CONTAINERS:
+                model = _CONTAINERS[segment]
+            elif segment == "rule":
+                model = None
+            node = node.get(segment) if isinstance(node, dict) else None
+        parent_key = segment if isinstance(segment, str) else parent_key
+    return text, model
+
+
+def _first_error(exc: ValidationError, data: dict, source: str) -> ScenarioError:
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    loc = tuple(err["loc"])
+    path, _ = _format_path(loc, data)
+    extra = len(errors) - 1
+    more = f" (and {extra} more problem{'s' * (extra > 1)})" if extra else ""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        _, model = _format_path(loc[:-1], data)
+        allowed = ", ".join(model.model_fields) if model else "see `consensus-sim schema`"
+        return ScenarioError(source, path, f"unknown field; allowed here: {allowed}{more}")
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        return ScenarioError(source, f"{path}.type" if path else "type",
+                             f"unknown type {ctx.get('tag')!r}; allowed: "
+                             f"{ctx.get('expected_tags')}{more}")
+    if kind == "missing":
+        return ScenarioError(source, path, f"required field is missing{more}")
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    shown = err.get("input")
+    got = "" if isinstance(shown, dict | list) else f" (got {shown!r})"
+    return ScenarioError(source, path, f"{message}{got}{more}")
+
+
+def _check_references(s: Scenario, source: str) -> None:
+    """Cross-field checks pydantic cannot do alone: ids, names and completeness."""
+
+    def fail(path: str, problem: str) -> None:
+        raise ScenarioError(source, path, problem)
+
+    dims = s.dimension_ids
+    allowed_dims = ", ".join(dims)
+    seen: set[str] = set()
+    for d in dims:
+        if d in seen:
+            fail(f"dimensions[{d}].id", "duplicate dimension id; each id must be unique")
+        seen.add(d)
+
+    def check_dims(path: str, values: dict[str, float], complete: bool) -> None:
+        for key in values:
+            if key not in seen:
+                fail(f"{path}.{key}", f"unknown dimension; allowed: {allowed_dims}")
+        if complete:
+            for d in dims:
+                if d not in values:
+                    fail(f"{path}.{d}", "missing value for this dimension; give a number in [0, 1]")
+
+    check_dims("status_quo", s.status_quo, complete=True)
+    check_dims("proposal.position", s.proposal.position, complete=True)
+    check_dims("defaults.position", s.defaults.position, complete=False)
+    check_dims("defaults.salience", s.defaults.salience, complete=False)
+    for name, group in s.groups.items():
+        check_dims(f"groups.{name}.position", group.position, complete=False)
+        check_dims(f"groups.{name}.salience", group.salience, complete=False)
+
+    ids: set[str] = set()
+    for actor in s.actors:
+        if actor.id in ids:
+            fail(f"actors[{actor.id}].id", "duplicate actor id; each id must be unique")
+        ids.add(actor.id)
+    members = {a.id for a in s.members}
+    if not members:
+        fail("actors", "no actor has type 'member'; at least one member must vote")
+    if s.proposal.agenda_setter not in ids:
+        fail("proposal.agenda_setter",
+             f"unknown actor {s.proposal.agenda_setter!r}; allowed: an actor id ({_few(ids)})")
+    source_ids = {src.id for src in s.sources}
+    for actor in s.actors:
+        base = f"actors[{actor.id}]"
+        for g in actor.groups:
+            if g not in s.groups:
+                fail(f"{base}.groups",
+                     f"unknown group {g!r}; allowed: {_few(s.groups) or 'none defined'}")
+        for key in ("position", "salience"):
+            values = dict(s.defaults.model_dump()[key])
+            for g in actor.groups:
+                values.update(getattr(s.groups[g], key))
+            values.update(getattr(actor, key))
+            check_dims(f"{base}.{key}", getattr(actor, key), complete=False)
+            for d in dims:
+                if d not in values:
+                    fail(f"{base}.{key}.{d}",
+                         "missing, and no default or group sets it; give a number in [0, 1]")
+        if actor.pressure and actor.type not in ("partner", "external"):
+            fail(f"{base}.pressure", f"only partners and external actors apply pressure "
+                 f"(this actor's type is {actor.type!r})")
+        for i, p in enumerate(actor.pressure):
+            for t in p.targets or ():
+                if t not in members:
+                    fail(f"{base}.pressure[{i}].targets",
+                         f"unknown member {t!r}; allowed: a member id ({_few(members)})")
+            for d in p.dimensions or ():
+                if d not in seen:
+                    fail(f"{base}.pressure[{i}].dimensions",
+                         f"unknown dimension {d!r}; allowed: {allowed_dims}")
+        for ref in actor.sources:
+            if ref not in source_ids:
+                fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under sources "
+                     f"({_few(source_ids) or 'none defined'})")
+    seen_sources: set[str] = set()
+    for src in s.sources:
+        if src.id in seen_sources:
+            fail(f"sources[{src.id}].id", "duplicate source id; each id must be unique")
+        seen_sources.add(src.id)
+
+
+def _few(names: Any, limit: int = 8) -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")

@@ -1,0 +1,34 @@
+"""Shared fixtures: small scenarios worked by hand."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+DATA = Path(__file__).parent / "data"
+
+
+def trio_data() -> dict[str, Any]:
+    """The three-member council of tests/data/trio.yaml, as plain data to modify."""
+    return yaml.safe_load((DATA / "trio.yaml").read_text())
+
+
+@pytest.fixture
+def trio() -> dict[str, Any]:
+    return copy.deepcopy(trio_data())
+
+
+@pytest.fixture
+def write_yaml(tmp_path):
+    """Write data (or raw text) to a YAML file in a temporary folder; return its path."""
+
+    def write(data: Any, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    return write

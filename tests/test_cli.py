@@ -1,0 +1,84 @@
+"""End to end: `consensus-sim run` writes the summary, the table and the charts."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from consensus_sim.cli import main
+
+from .conftest import DATA
+
+SUMMARY_KEYS = {"scenario", "runs", "seed", "outcomes", "ci95", "objection_rate", "mean_rounds",
+                "final_scope", "version", "modal_adopted_scope", "p_adopted_any", "command"}
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+def test_run_writes_summary_runs_and_charts(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, out, err = run_cli(capsys, "run", str(DATA / "trio.yaml"), "--runs", "40",
+                             "--seed", "5", "--jobs", "1", "--out", str(out_dir))
+    assert code == 0, err
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert set(summary) >= SUMMARY_KEYS
+    assert summary["runs"] == 40 and summary["seed"] == 5 and summary["scenario"] == "trio"
+    assert set(summary["outcomes"]) == {"adopted", "adopted_amended", "withdrawn", "deadlocked"}
+    assert summary["outcomes"]["adopted_amended"] == 1.0  # the hand-worked case, every run
+    assert summary["objection_rate"] == {"A": 0.0, "B": 0.0, "C": 1.0}
+    with (out_dir / "runs.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 40 and rows[0]["label_scope"] == "half" and rows[0]["pivotal"] == "C"
+    for name in ("outcomes.png", "trajectory_scope.png", "objections.png"):
+        assert (out_dir / name).read_bytes()[:4] == b"\x89PNG"
+    # the terminal summary
+    assert "adopted, scope changed" in out and "100.0%" in out
+    assert "Most frequent adopted scope: scope = 'half'" in out
+    assert "Top objectors (share of runs with an objection): C 100.0%" in out
+
+
+def test_run_is_byte_for_byte_reproducible_across_jobs(tmp_path, capsys):
+    outputs = []
+    for jobs in ("1", "2"):
+        out_dir = tmp_path / jobs
+        code, _, err = run_cli(capsys, "run", "nato_tokyo_office", "--runs", "300", "--seed", "9",
+                               "--jobs", jobs, "--out", str(out_dir), "--format", "svg")
+        assert code == 0, err
+        outputs.append(out_dir)
+    for name in ("runs.csv", "outcomes.svg", "trajectory_office.svg", "objections.svg"):
+        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
+    one, two = (json.loads((d / "summary.json").read_text()) for d in outputs)
+    one.pop("command"), two.pop("command")
+    assert one == two
+
+
+def test_no_charts_and_quiet(tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "run", str(DATA / "trio.yaml"), "-n", "5", "--no-charts",
+                           "--quiet", "--out", str(tmp_path))
+    assert code == 0 and out.strip() == str(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.csv", "summary.json"]
+
+
+def test_help_and_module_entry_point():
+    done = subprocess.run([sys.executable, "-m", "consensus_sim", "--help"], capture_output=True,
+                          text=True, check=True)
+    for command in ("run", "validate", "schema"):
+        assert command in done.stdout
+
+
+def test_cli_does_not_import_heavy_modules_for_help():
+    code = ("import sys; from consensus_sim.cli import cli; "
+            "heavy = {'mesa', 'matplotlib', 'scipy', 'pandas', 'pydantic', 'numpy'}; "
+            "print(sorted(heavy & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

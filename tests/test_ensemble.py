@@ -1,0 +1,113 @@
+"""Ensembles: seeding, identical results for any number of processes, summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consensus_sim import NegotiationModel, load_scenario, run_ensemble, scenario_from_dict
+from consensus_sim.ensemble import OUTCOMES, _chunks, run_seed
+
+from .conftest import DATA, trio_data
+
+ARRAYS = ("outcome", "rounds", "final", "pivotal", "objected", "trajectory",
+          "objections_by_round")
+
+
+def noisy_trio():
+    data = trio_data()
+    data["uncertainty"] = {"position_sd": 0.15, "salience_sd": 0.1}
+    data["proposal"]["concession"] = "split"
+    return scenario_from_dict(data)
+
+
+def assert_same(a, b):
+    for name in ARRAYS:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+def test_run_i_is_child_i_of_the_root_seed_sequence():
+    s = noisy_trio()
+    children = np.random.SeedSequence(42).spawn(5)
+    assert run_seed(42, 3).generate_state(4).tolist() == children[3].generate_state(4).tolist()
+    ensemble = run_ensemble(s, runs=5, seed=42, jobs=1)
+    for i in (0, 4):
+        alone = NegotiationModel(s, rng=np.random.default_rng(children[i])).run()
+        assert OUTCOMES[ensemble.outcome[i]] == alone.outcome
+        np.testing.assert_array_equal(ensemble.final[i], alone.final)
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**63), runs=st.integers(1, 300))
+def test_same_seed_same_results_at_jobs_1_and_2(seed, runs):
+    s = noisy_trio()
+    assert_same(run_ensemble(s, runs=runs, seed=seed, jobs=1),
+                run_ensemble(s, runs=runs, seed=seed, jobs=2))
+
+
+def test_runs_are_chunked_not_one_task_per_run():
+    tasks = _chunks(10_000, 2)
+    assert len(tasks) == 16 and tasks[0] == (0, 625) and tasks[-1][1] == 10_000
+    assert _chunks(5, 8) == [(0, 5)]
+
+
+def test_different_seeds_differ_and_same_seed_repeats():
+    s = noisy_trio()
+    a = run_ensemble(s, runs=200, seed=1, jobs=1)
+    assert_same(a, run_ensemble(s, runs=200, seed=1, jobs=1))
+    assert not np.array_equal(a.final, run_ensemble(s, runs=200, seed=2, jobs=1).final)
+
+
+def test_summary_numbers_agree_with_the_runs():
+    s = noisy_trio()
+    result = run_ensemble(s, runs=400, seed=7, jobs=1)
+    summary = result.summary()
+    counts = np.bincount(result.outcome, minlength=4)
+    assert summary["counts"] == dict(zip(OUTCOMES, counts.tolist(), strict=True))
+    assert sum(summary["outcomes"].values()) == pytest.approx(1.0)
+    for name, (lo, hi) in summary["ci95"].items():
+        assert lo <= summary["outcomes"][name] <= hi
+    assert summary["objection_rate"]["C"] == pytest.approx(result.objected[:, 2].mean(), abs=1e-6)
+    assert summary["mean_rounds"] == pytest.approx(result.rounds.mean(), abs=1e-6)
+    dist = summary["final_scope"]["scope"]["distribution"]
+    assert sum(dist.values()) == pytest.approx(1.0, abs=1e-5)
+    assert dist["no agreement"] == pytest.approx(1 - summary["p_adopted_any"], abs=1e-6)
+    assert summary["runs"] == 400 and summary["seed"] == 7
+    assert summary["scenario_sha256"] == s.content_hash()
+
+
+def test_wilson_interval_matches_the_formula():
+    # 0 of 50 adopted as proposed: the Wilson upper bound is z^2 / (n + z^2)
+    data = trio_data()
+    data["actors"][2]["position"] = {"scope": 0.0}  # always withdrawn
+    result = run_ensemble(scenario_from_dict(data), runs=50, seed=0, jobs=1)
+    summary = result.summary()
+    z2 = 1.959963984540054**2
+    assert summary["outcomes"]["withdrawn"] == 1.0
+    assert summary["ci95"]["adopted"][1] == pytest.approx(z2 / (50 + z2), abs=1e-6)
+    assert summary["modal_adopted_scope"] is None
+
+
+def test_objection_rate_by_round_counts_only_runs_that_reached_the_round():
+    result = run_ensemble(load_scenario(DATA / "trio.yaml"), runs=10, seed=0, jobs=1)
+    by_round = result.objection_rate_by_round()
+    # every run: C objects in round 1, nobody in round 2, no round 3
+    assert by_round[2, 0] == 1.0 and by_round[2, 1] == 0.0
+    assert np.isnan(by_round[:, 2]).all()
+
+
+def test_runs_table_has_one_row_per_run():
+    result = run_ensemble(noisy_trio(), runs=30, seed=3, jobs=1)
+    table = result.runs_table()
+    assert len(table) == 30
+    assert list(table.columns) == ["run", "outcome", "rounds", "final_scope", "label_scope",
+                                   "given_up_scope", "pivotal", "objectors"]
+    assert set(table["outcome"]) <= set(OUTCOMES)
+    assert (table["given_up_scope"] == 1.0 - table["final_scope"]).all()
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="runs must be at least 1"):
+        run_ensemble(noisy_trio(), runs=0)

@@ -1,0 +1,201 @@
+"""The negotiation model on cases worked by hand, and its invariants on random cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consensus_sim import NegotiationModel, scenario_from_dict
+from consensus_sim.agents import ABSTAIN, OBJECT, SUPPORT, Chair, External, Member, respond
+from consensus_sim.model import OUTCOMES
+
+
+def run(data, seed=0):
+    model = NegotiationModel(scenario_from_dict(data), rng=seed)
+    return model, model.run()
+
+
+def test_trio_minimal_concession_by_hand(trio):
+    # C (ideal 0.2) loses 0.64 - 0.04 = 0.6 on x = 1 against q = 0 and objects; the
+    # chair concedes exactly to (x - 0.2)^2 = 0.04, i.e. x = 0.4, which passes.
+    model, result = run(trio)
+    assert result.outcome == "adopted_amended"
+    assert result.rounds == 2
+    assert result.final[0] == pytest.approx(0.4, abs=1e-8)
+    assert result.final_labels == {"scope": "half"}
+    assert result.objectors == ["C"]
+    assert result.pivotal == "C"
+    assert result.scope_given_up[0] == pytest.approx(0.6, abs=1e-8)
+    assert result.responses.tolist() == [[SUPPORT, SUPPORT, OBJECT], [SUPPORT, SUPPORT, SUPPORT]]
+    assert [type(a) for a in model.by_row] == [Member, Member, Member, Chair]
+    assert [m.response for m in model.members] == ["support"] * 3
+
+
+def test_trio_split_meets_c_halfway_twice(trio):
+    trio["proposal"]["concession"] = "split"
+    _, result = run(trio)
+    # 1 -> 0.6 (C still objects: 0.16 > 0.04) -> 0.4 (C indifferent to q: supports)
+    np.testing.assert_allclose(result.proposals[:, 0], [1.0, 0.6, 0.4])
+    assert result.outcome == "adopted_amended"
+
+
+def test_trio_ladder_withdraws_rather_than_table_the_status_quo(trio):
+    trio["proposal"]["concession"] = "ladder"
+    _, result = run(trio)
+    # full -> half (C objects: 0.09 > 0.04); the next level, none, is the status quo
+    # itself, which the chair likes no better than no agreement: it withdraws.
+    np.testing.assert_allclose(result.proposals[:, 0], [1.0, 0.5])
+    assert result.outcome == "withdrawn"
+    assert result.pivotal == "C"
+
+
+def test_setter_withdraws_when_every_acceptable_version_is_no_better_than_q(trio):
+    trio["actors"][2]["position"] = {"scope": 0.0}  # C accepts nothing but the status quo
+    _, result = run(trio)
+    assert result.outcome == "withdrawn"
+    assert result.rounds == 1
+    assert result.pivotal == "C"
+
+
+def test_deadlock_when_time_runs_out(trio):
+    trio["max_rounds"] = 1
+    _, result = run(trio)
+    assert result.outcome == "deadlocked"
+    assert result.rounds == 1
+    assert result.final[0] == 1.0  # the text on the table when time ran out
+
+
+def test_first_proposal_adopted_as_is(trio):
+    trio["actors"][2]["position"] = {"scope": 0.9}
+    _, result = run(trio)
+    assert (result.outcome, result.rounds, result.pivotal) == ("adopted", 1, None)
+
+
+def test_blocking_cost_turns_a_lone_objection_into_an_abstention(trio):
+    # C loses 0.6; alone against two supporters it pays its whole blocking cost.
+    trio["actors"][2]["blocking_cost"] = 0.7
+    _, result = run(trio)
+    assert result.outcome == "adopted"
+    assert result.responses[0].tolist() == [SUPPORT, SUPPORT, ABSTAIN]
+    trio["actors"][2]["blocking_cost"] = 0.5
+    assert run(trio)[1].outcome == "adopted_amended"
+
+
+def test_blocking_cost_shrinks_with_company():
+    position = np.array([[1.0], [0.1], [0.2]])
+    salience = np.ones((3, 1))
+    one = respond(position, salience, 2.0, np.zeros(3), np.full(3, 0.7),
+                  np.array([1.0]), np.array([0.0]))
+    # B (loss 0.8) and C (loss 0.6) are both tempted: each sees 1 of 2 others not
+    # objecting, so each swallows 0.35 and both object.
+    np.testing.assert_allclose(one.threshold[1:], [0.35, 0.35])
+    assert one.code.tolist() == [SUPPORT, OBJECT, OBJECT]
+
+
+def test_unanimity_without_constructive_abstention_needs_a_yes(trio):
+    trio["actors"][2]["tolerance"] = 0.7  # C tolerates x = 1 (loss 0.6): it abstains
+    assert run(trio)[1].outcome == "adopted"
+    trio["rule"] = {"type": "unanimity", "constructive_abstention": True}
+    assert run(trio)[1].outcome == "adopted"
+    trio["rule"] = {"type": "unanimity", "constructive_abstention": False}
+    _, result = run(trio)
+    # C must now prefer x to q: x <= 0.4
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(0.4, abs=1e-8)
+
+
+def test_external_pressure_moves_positions_and_raises_salience(trio):
+    trio["defaults"]["salience"] = {"scope": 0.5}
+    trio["actors"].append({"id": "X", "type": "external", "position": {"scope": 0.0},
+                           "pressure": [{"affects": "position", "strength": 0.5,
+                                         "targets": ["B"]},
+                                        {"affects": "salience", "strength": 0.5,
+                                         "targets": ["A", "C"]}]})
+    model = NegotiationModel(scenario_from_dict(trio), rng=0)
+    model.step()
+    assert model.position[:3, 0].tolist() == [1.0, 0.4, 0.2]  # B pulled halfway to 0
+    assert model.salience[:3, 0].tolist() == [0.75, 0.5, 0.75]
+    model.step()
+    assert model.salience[:3, 0].tolist() == [1.0, 0.5, 1.0]  # capped at 1
+    assert isinstance(model.by_row[-1], External)
+
+
+def test_noise_is_drawn_from_the_run_generator(trio):
+    trio["uncertainty"] = {"position_sd": 0.1, "salience_sd": 0.1}
+    s = scenario_from_dict(trio)
+    a = NegotiationModel(s, rng=np.random.default_rng(5))
+    b = NegotiationModel(s, rng=np.random.default_rng(5))
+    c = NegotiationModel(s, rng=np.random.default_rng(6))
+    np.testing.assert_array_equal(a.position, b.position)
+    assert not np.array_equal(a.position, c.position)
+    assert a.position.min() >= 0 and a.position.max() <= 1
+    assert a.run().to_dict() == b.run().to_dict()
+
+
+def test_member_objects_to_states_the_same_test(trio):
+    model = NegotiationModel(scenario_from_dict(trio), rng=0)
+    c = model.members[2]
+    assert c.objects_to(np.array([1.0])) and not c.objects_to(np.array([0.4]))
+    assert c.utility(np.array([0.2])) == 0.0
+
+
+def test_datacollector_records_one_row_per_round(trio):
+    model, _ = run(trio)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame["round"].tolist() == [1, 2]
+    assert frame["objecting"].tolist() == [1, 0]
+    assert frame["proposal_scope"].tolist() == pytest.approx([1.0, 0.4])
+    assert frame["outcome"].iloc[-1] == "adopted_amended"
+
+
+@st.composite
+def random_scenarios(draw):
+    n = draw(st.integers(2, 6))
+    d = draw(st.integers(1, 2))
+    dims = [f"d{k}" for k in range(d)]
+    unit = st.floats(0.0, 1.0)
+
+    def point():
+        return {k: draw(unit) for k in dims}
+
+    actors = [{"id": f"M{i}", "position": point(), "salience": point(),
+               "tolerance": draw(st.floats(0.0, 0.2)), "blocking_cost": draw(st.floats(0, 0.3)),
+               "gamma": draw(st.sampled_from([1.0, 2.0]))} for i in range(n)]
+    actors.append({"id": "CH", "type": "chair", "position": point(), "salience": point()})
+    rule = draw(st.sampled_from([{"type": "consensus"},
+                                 {"type": "unanimity", "constructive_abstention": False}]))
+    return {
+        "title": "random",
+        "dimensions": [{"id": k, "levels": [{"value": 0, "label": "lo"},
+                                            {"value": 1, "label": "hi"}]} for k in dims],
+        "status_quo": point(),
+        "proposal": {"position": point(), "agenda_setter": "CH",
+                     "concession": draw(st.sampled_from(["minimal", "split", "ladder"]))},
+        "rule": rule,
+        "max_rounds": draw(st.integers(1, 8)),
+        "uncertainty": {"position_sd": draw(st.sampled_from([0.0, 0.1]))},
+        "actors": actors,
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_scenarios(), st.integers(0, 2**32 - 1))
+def test_invariants_of_every_run(data, seed):
+    _, result = run(data, seed)
+    assert result.outcome in OUTCOMES
+    assert 1 <= result.rounds <= data["max_rounds"]
+    last = result.responses[-1]
+    if result.adopted:
+        # under consensus nothing adopted has an objector; without constructive
+        # abstention everyone said yes
+        assert OBJECT not in last
+        if data["rule"]["type"] == "unanimity":
+            assert np.all(last == SUPPORT)
+    else:
+        assert (last == OBJECT).any() or (last != SUPPORT).any()
+    if result.outcome == "deadlocked":
+        assert result.rounds == data["max_rounds"]
+    assert np.all((result.proposals >= 0) & (result.proposals <= 1))
+    np.testing.assert_array_equal(result.final, result.proposals[-1])
