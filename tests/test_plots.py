@@ -182,11 +182,13 @@ def test_heatmap_rows_are_the_top_objectors_with_their_rates_by_round(duo_result
     assert ax.get_xlabel() == "Round"
 
 
-def test_heatmap_shows_everyone_when_top_exceeds_members_and_has_a_labelled_colourbar(
+def test_heatmap_shows_only_members_who_objected_and_has_a_labelled_colourbar(
         trio_result):
     fig = objection_heatmap(trio_result, top=15)
     ax, colourbar_ax = fig.axes
-    assert len(ax.get_yticklabels()) == 3
+    # in the trio only C ever objects
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["C"]
+    assert "the 1 of 3 members who ever objected" in ax.get_title(loc="left").replace("\n", " ")
     assert colourbar_ax.get_ylabel().replace("\n", " ") == (
         "share of runs still negotiating in which the member objected")
     with pytest.raises(ValueError, match="top must be at least 1"):

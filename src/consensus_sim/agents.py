@@ -164,8 +164,7 @@ class Lobbyist(Actor):
         factor ``1 + strength``, up to 1.
         """
         m = self.model
-        for on_salience, strength, targets, dims in self.pressure:
-            rows = np.ix_(targets, dims)
+        for on_salience, strength, rows, dims in self.pressure:
             if on_salience:
                 m.salience[rows] = np.minimum(1.0, m.salience[rows] * (1.0 + strength))
             else:

@@ -148,8 +148,7 @@ class NegotiationModel(mesa.Model):
         self._abstention_blocks = abstention_blocks(self.rule)
         self.concede = STRATEGIES[scenario.proposal.concession]
 
-        for row, actor_id in enumerate(a.actor_ids):
-            spec = scenario.actor(actor_id)
+        for row, spec in enumerate(scenario.ordered_actors):
             AGENT_CLASSES[spec.type](self, row, spec)
         self.by_row: list[Any] = sorted(self.agents, key=lambda agent: agent.row)
         self.lobbyists: list[Lobbyist] = [x for x in self.by_row if isinstance(x, Lobbyist)]

@@ -277,12 +277,14 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
 def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int = 15) -> Figure:
     """Heatmap of who objects in which round, for the members who object most.
 
-    Rows are the ``top`` members with the highest overall objection rate
-    (:meth:`EnsembleResult.objection_rate`), highest first (ties keep scenario
-    order), labelled with their names; columns are rounds 1 to the last round any run
-    reached. A cell is the share of the runs still negotiating in that round in which
-    the member objected (:meth:`EnsembleResult.objection_rate_by_round`). The colour
-    scale is fixed to 0..1 so charts of different ensembles compare.
+    Rows are the members that objected in some run, at most ``top`` of them with
+    the highest overall objection rate (:meth:`EnsembleResult.objection_rate`),
+    highest first (ties keep scenario order), labelled with their names (when no
+    member ever objected, the first member stands alone to show an all-zero row);
+    columns are rounds 1 to the last round any run reached. A cell is the share of
+    the runs still negotiating in that round in which the member objected
+    (:meth:`EnsembleResult.objection_rate_by_round`). The colour scale is fixed to
+    0..1 so charts of different ensembles compare.
 
     Args:
         result: the ensemble to chart.
@@ -301,6 +303,7 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
     rate = result.objection_rate()
     member_ids = list(s.arrays.member_ids)
     order = sorted(range(len(member_ids)), key=lambda i: -rate[member_ids[i]])[:top]
+    order = [i for i in order if rate[member_ids[i]] > 0] or order[:1]
     last = _last_round(result)
     cells = result.objection_rate_by_round()[order, :last]
     names = [s.actor(member_ids[i]).label for i in order]
@@ -327,8 +330,11 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
                            format=PercentFormatter(xmax=1.0, decimals=0))
         bar.set_label("share of runs still negotiating\nin which the member objected")
         bar.outline.set_visible(False)
+        objecting = sum(v > 0 for v in rate.values())
         shown = (f"all {len(order)} members" if len(order) == len(member_ids)
-                 else f"the {len(order)} of {len(member_ids)} members objecting most")
+                 else f"{len(order)} of the {objecting} members who ever objected"
+                 if objecting > len(order)
+                 else f"the {objecting} of {len(member_ids)} members who ever objected")
         _title(ax, s.title, f"Who objects in which round: {shown} "
                             f"({result.runs:,} runs, cells in %)", width=60)
     return fig

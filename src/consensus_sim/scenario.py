@@ -189,6 +189,11 @@ class Scenario(_Strict):
     def members(self) -> list[Actor]:
         return [a for a in self.actors if a.type == "member"]
 
+    @cached_property
+    def ordered_actors(self) -> tuple[Actor, ...]:
+        """Members first, then the non-voting actors: the row order of :attr:`arrays`."""
+        return (*self.members, *(a for a in self.actors if a.type != "member"))
+
     def actor(self, actor_id: str) -> Actor:
         for a in self.actors:
             if a.id == actor_id:
@@ -232,8 +237,9 @@ class ScenarioArrays:
     gamma: np.ndarray
     #: level values per dimension (empty array where a dimension has no ladder)
     levels: tuple[np.ndarray, ...]
-    #: pressure items: (actor row, on_salience, strength, target member rows, dimension mask)
-    pressure: tuple[tuple[int, bool, float, np.ndarray, np.ndarray], ...]
+    #: pressure items: (actor row, on salience?, strength, target rows x dimensions as an
+    #: ``np.ix_`` index, dimensions as a boolean mask)
+    pressure: tuple[tuple[int, bool, float, tuple[np.ndarray, ...], np.ndarray], ...]
 
     @property
     def member_ids(self) -> tuple[str, ...]:
@@ -248,7 +254,7 @@ class ScenarioArrays:
 
 def _resolve(s: Scenario) -> ScenarioArrays:
     dims = s.dimension_ids
-    ordered = s.members + [a for a in s.actors if a.type != "member"]
+    ordered = s.ordered_actors
     ids = tuple(a.id for a in ordered)
     row = {actor_id: i for i, actor_id in enumerate(ids)}
 
@@ -278,8 +284,9 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         for p in actor.pressure:
             targets = p.targets if p.targets is not None else ids[:n_members]
             dim_mask = np.array([p.dimensions is None or d in p.dimensions for d in dims])
+            target_rows = np.array([row[t] for t in targets], dtype=np.intp)
             pressure.append((row[actor.id], p.affects == "salience", p.strength,
-                             np.array([row[t] for t in targets], dtype=np.intp), dim_mask))
+                             np.ix_(target_rows, dim_mask), dim_mask))
     return ScenarioArrays(
         actor_ids=ids,
         n_members=n_members,
