@@ -111,3 +111,10 @@ def test_runs_table_has_one_row_per_run():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="runs must be at least 1"):
         run_ensemble(noisy_trio(), runs=0)
+
+
+def test_adding_runs_keeps_the_first_ones():
+    s = noisy_trio()
+    small, large = (run_ensemble(s, runs=n, seed=11, jobs=1) for n in (50, 120))
+    np.testing.assert_array_equal(small.final, large.final[:50])
+    np.testing.assert_array_equal(small.outcome, large.outcome[:50])

@@ -53,3 +53,15 @@ def test_the_summary_says_how_likely_an_office_is_at_all(tokyo):
     dist = summary["final_scope"]["office"]["distribution"]
     assert "no agreement" in dist
     assert 0.0 < summary["p_adopted_any"] < 1.0
+
+
+def test_readme_shows_the_current_output_of_the_demo(capsys):
+    """The README's sample is what `consensus-sim run nato_tokyo_office` prints."""
+    from pathlib import Path
+
+    from consensus_sim.cli import format_summary
+
+    scenario = load_scenario("nato_tokyo_office")
+    summary = run_ensemble(scenario, runs=500, seed=0, jobs=1).summary()
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert format_summary(summary, scenario) in readme
