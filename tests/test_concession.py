@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from consensus_sim.concession import DEFAULT_GRID, ladder, minimal, split, win_over_all
+from consensus_sim.concession import DEFAULT_GRID, MARGIN, ladder, minimal, split, win_over_all
 
 LEVELS = (np.array([0.0, 0.33, 0.67, 1.0]),)
 
@@ -123,7 +123,7 @@ def test_minimal_gives_back_exactly_the_deficit_when_it_can(situation):
     x, ideal, salience, gamma, deficit = situation
     new = minimal(x, ideal, salience, gamma, deficit)
     available = gain(x, ideal, ideal, salience, gamma)
-    if deficit + 1e-6 < available:
+    if deficit + MARGIN < available:
         assert gain(x, new, ideal, salience, gamma) == pytest.approx(deficit, abs=1e-7)
     else:  # it cannot: it goes all the way to the blocker's ideal where that matters
         moved = salience > 0
