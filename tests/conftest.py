@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,3 +34,10 @@ def write_yaml(tmp_path):
         return path
 
     return write
+
+
+# CI runs the property tests on a fixed sequence of examples, so a red build can be
+# replayed; locally hypothesis explores freely.
+if os.environ.get("CI"):
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    settings.load_profile("ci")
