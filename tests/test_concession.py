@@ -85,8 +85,9 @@ def test_win_over_all_does_not_pay_twice():
     gamma = np.full(2, 2.0)
     status_quo_utility = -(position[:, 0] ** 2)  # q = 0
     allowed = np.zeros(2)
-    x = win_over_all(np.array([1.0]), [0, 1], position, salience, gamma, allowed,
-                     status_quo_utility)
+    x, payments = win_over_all(np.array([1.0]), [0, 1], allowed, status_quo_utility, position,
+                               salience, gamma)
+    assert payments == []
     # winning over the member at 0.2 (x <= 0.4) also wins over the one at 0.3 (x <= 0.6)
     assert_allclose(x, [0.4], atol=1e-8)
 

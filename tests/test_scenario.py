@@ -80,8 +80,8 @@ def test_groups_override_defaults_and_actor_overrides_groups(trio):
         (lambda d: d["actors"][0].update(colour="red"),
          "actors[A].colour: unknown field; allowed here: position, salience"),
         # an unknown rule
-        (lambda d: d.update(rule={"type": "majority"}),
-         "rule.type: unknown type 'majority'; allowed: 'consensus', 'unanimity'"),
+        (lambda d: d.update(rule={"type": "plurality"}),
+         "rule.type: unknown type 'plurality'; allowed: 'consensus', 'unanimity', 'silence'"),
         # a missing required value with no default
         (lambda d: d["defaults"].pop("salience"),
          "actors[A].salience.scope: missing, and no default or group sets it"),

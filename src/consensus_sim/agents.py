@@ -79,15 +79,22 @@ class Responses(NamedTuple):
 
 def respond(position: np.ndarray, salience: np.ndarray, gamma: float | np.ndarray,
             tolerance: np.ndarray, blocking_cost: np.ndarray,
-            proposal: np.ndarray, status_quo: np.ndarray) -> Responses:
-    """Every member's response to ``proposal`` against ``status_quo`` (rows are members)."""
+            proposal: np.ndarray, status_quo: np.ndarray, scaled: bool = True) -> Responses:
+    """Every member's response to ``proposal`` against ``status_quo`` (rows are members).
+
+    With ``scaled=False`` (the silence procedure) every objector pays its whole
+    blocking cost, whatever the others do.
+    """
     status_quo_utility = utilities(position, salience, gamma, status_quo)
     loss = status_quo_utility - utilities(position, salience, gamma, proposal)
-    tempted = loss > tolerance
-    n = loss.size
-    # For a tempted member, the others not objecting are everyone but the tempted ones.
-    others_not_objecting = (n - np.count_nonzero(tempted)) / max(n - 1, 1)
-    threshold = tolerance + blocking_cost * others_not_objecting
+    if scaled:
+        tempted = loss > tolerance
+        n = loss.size
+        # For a tempted member, the others not objecting are everyone but the tempted.
+        others_not_objecting = (n - np.count_nonzero(tempted)) / max(n - 1, 1)
+        threshold = tolerance + blocking_cost * others_not_objecting
+    else:
+        threshold = tolerance + blocking_cost
     code = np.where(loss > threshold, OBJECT, np.where(loss <= 0.0, SUPPORT, ABSTAIN))
     return Responses(code.astype(np.int8), loss, threshold, status_quo_utility)
 

@@ -23,9 +23,9 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .agents import AGENT_CLASSES, OBJECT, Lobbyist, Member, respond, utilities
+from .agents import AGENT_CLASSES, OBJECT, SUPPORT, Lobbyist, Member, respond, utilities
 from .concession import STRATEGIES, ladder, minimal, win_over_all
-from .rules import abstention_blocks, rule_function
+from .rules import blocking_cost_scaled, rule_function
 from .scenario import Scenario, load_scenario
 
 OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
@@ -45,6 +45,10 @@ class RunResult:
         pivotal: id of the blocker whose demand weighed most on the setter in the
             last blocked round (None if the first proposal passed).
         scenario: the scenario, for names and labels.
+        payments: side payments made: round, payer, to, dimension, amount.
+        fired: events that fired, as (round, event id).
+        positions: members' ideal points in each round, shape (rounds, n_members, d),
+            when persuasion is on (None otherwise).
     """
 
     outcome: str
@@ -54,6 +58,9 @@ class RunResult:
     final: np.ndarray
     pivotal: str | None
     scenario: Scenario
+    payments: tuple[dict[str, Any], ...] = ()
+    fired: tuple[tuple[int, str], ...] = ()
+    positions: np.ndarray | None = None
 
     @property
     def adopted(self) -> bool:
@@ -90,6 +97,8 @@ class RunResult:
             "scope_given_up": dict(zip(dims, map(float, self.scope_given_up), strict=True)),
             "objectors": self.objectors,
             "pivotal": self.pivotal,
+            "payments": list(self.payments),
+            "events": [{"round": r, "event": e} for r, e in self.fired],
             "history": [
                 {
                     "round": r + 1,
@@ -145,8 +154,25 @@ class NegotiationModel(mesa.Model):
         self._member_gamma = common if common is not None else a.gamma[: a.n_members]
 
         self.rule = rule_function(scenario)
-        self._abstention_blocks = abstention_blocks(self.rule)
+        self._scaled_cost = blocking_cost_scaled(scenario)
         self.concede = STRATEGIES[scenario.proposal.concession]
+        self.side = a.side
+        self.payer = a.payer
+        self.side_payments = scenario.proposal.side_payments and bool(a.side.any())
+
+        # Persuasion: members that listen to someone move each round (Friedkin-Johnsen).
+        self.influence = a.influence
+        if a.influence is not None:
+            listening = (a.influence[:, : a.n_members] != np.eye(a.n_members)).any(axis=1)
+            listening |= (a.influence[:, a.n_members:] > 0).any(axis=1)
+            self._listeners = np.flatnonzero(listening)
+            self._susceptibility = (1.0 - a.stubbornness[self._listeners])[:, None]
+            self._anchor = self.position[self._listeners].copy()
+        # Events drawn once per run are drawn now; those drawn per round, each round.
+        self.events = scenario.events
+        self._event_arrays = a.events
+        self._run_draws = self.rng.random(len(a.events)) if a.events else None
+        self.fired: list[tuple[int, str]] = []
 
         for row, spec in enumerate(scenario.ordered_actors):
             AGENT_CLASSES[spec.type](self, row, spec)
@@ -160,69 +186,134 @@ class NegotiationModel(mesa.Model):
         self.outcome: str | None = None
         self.pivotal: str | None = None
         self.responses = None
+        self.payments: list[dict[str, Any]] = []
         self._proposals: list[np.ndarray] = []
         self._codes: list[np.ndarray] = []
+        self._positions: list[np.ndarray] = []
         self.datacollector = (mesa.DataCollector(model_reporters=self._reporters())
                               if collect else None)
 
     # ------------------------------------------------------------------ a round
 
     def step(self) -> None:
-        """One round: pressure, responses, decision, then scope change or the end."""
+        """One round: events, pressure, persuasion, responses, decision, then scope
+        change or the end."""
         self.round += 1
+        if self._event_arrays:
+            self._fire_events()
         for lobbyist in self.lobbyists:
             lobbyist.press()
+        if self.influence is not None:
+            self._persuade()
         n = self.n_members
         x = self.proposal
         r = respond(self.position[:n], self.salience[:n], self._member_gamma,
-                    self.tolerance, self.blocking_cost, x, self.status_quo)
+                    self.tolerance, self.blocking_cost, x, self.status_quo, self._scaled_cost)
         self.responses = r
         self._proposals.append(x.copy())
         self._codes.append(r.code)
+        if self.influence is not None:
+            self._positions.append(self.position[:n].copy())
         decision = self.rule(r.code)
         if decision.adopted:
             amended = self.round > 1 and not np.array_equal(x, self.initial_proposal)
             self._finish("adopted_amended" if amended else "adopted")
         else:
-            self._amend(decision.blockers, r)
+            self._amend(decision, r)
         if self.datacollector is not None:
             self.datacollector.collect(self)
 
-    def _amend(self, blockers: np.ndarray, r) -> None:
+    def _fire_events(self) -> None:
+        """Apply the events that fire this round (see :class:`~.scenario.Event`)."""
+        per_round = sum(e[1] for e in self._event_arrays)
+        draws = iter(self.rng.random(per_round)) if per_round else iter(())
+        for j, (probability, each_round, at, on_salience, change, rows, _) in enumerate(
+                self._event_arrays):
+            if each_round:
+                fires = next(draws) < probability
+            else:
+                fires = at == self.round and self._run_draws[j] < probability
+            if not fires:
+                continue
+            target = self.salience if on_salience else self.position
+            target[rows] = np.clip(target[rows] + change, 0.0, 1.0)
+            self.fired.append((self.round, self.events[j].id))
+
+    def _persuade(self) -> None:
+        """Friedkin-Johnsen: p_i <- (1 - a_i) * sum_j W_ij p_j + a_i * p_i(0), where a_i is
+        member i's stubbornness and W its capability-weighted listening weights."""
+        rows = self._listeners
+        heard = self.influence[rows] @ self.position
+        self.position[rows] = self._susceptibility * heard + (
+            1.0 - self._susceptibility) * self._anchor
+
+    def _amend(self, decision, r) -> None:
         """The setter's move after a blocked round: concede, withdraw, or run out of time."""
-        allowed = np.zeros_like(r.threshold) if self._abstention_blocks else r.threshold
-        ordered = self._by_setter_cost(blockers, r.loss - allowed)
+        need_support = decision.need == SUPPORT
+        allowed = r.threshold.copy()
+        allowed[decision.blockers[need_support]] = 0.0
+        ordered = self._blockers_to_win(decision, r, allowed)
         self.pivotal = self.by_row[ordered[0]].actor_id
         if self.round >= self.max_rounds:
             self._finish("deadlocked")
             return
-        best = win_over_all(self.proposal, ordered, self.position, self.salience, self.gamma,
-                            allowed, r.status_quo_utility)
-        if self.concede is minimal:
+        best, payments = win_over_all(self.proposal, ordered, allowed, r.status_quo_utility,
+                                      self.position, self.salience, self.gamma, self.side,
+                                      self.payer, self.side_payments)
+        k = ordered[0]
+        pivot_paid = any(p.to == k for p in payments)
+        if self.concede is minimal or pivot_paid:
             amended = best
         else:
-            k = ordered[0]
+            scope_salience = np.where(self.side, 0.0, self.salience[k])
             extra = {"levels": self.levels} if self.concede is ladder else {}
-            amended = self.concede(self.proposal, self.position[k], self.salience[k],
+            stepped = self.concede(self.proposal, self.position[k], scope_salience,
                                    self.gamma[k], r.loss[k] - allowed[k], **extra)
+            amended = np.where(self.side, best, stepped)
         # The setter never tables a text it likes no better than no agreement.
         no_deal = self.setter_utility(self.status_quo)
         if self.setter_utility(best) <= no_deal or self.setter_utility(amended) <= no_deal:
             self._finish("withdrawn")
             return
+        ids = self.spec.arrays.actor_ids
+        dims = self.spec.dimension_ids
+        self.payments.extend({"round": self.round, "payer": ids[p.payer], "to": ids[p.to],
+                              "dimension": dims[p.dimension], "amount": p.amount}
+                             for p in payments)
         self.proposal = amended
 
-    def _by_setter_cost(self, blockers: np.ndarray, deficit: np.ndarray) -> list[int]:
-        """Blockers ordered by what winning each over alone would cost the setter, most first."""
+    def _blockers_to_win(self, decision, r, allowed: np.ndarray) -> list[int]:
+        """The blockers the setter sets out to win over, most costly to it first.
+
+        The setter prices winning each blocker over alone, then takes them from the
+        cheapest until the rule would pass (under consensus: all of them), and drops
+        any it turns out not to need. The first of the result is the pivotal one.
+        """
+        blockers = decision.blockers
         if blockers.size == 1:
             return [int(blockers[0])]
         cost = {}
-        for i in blockers:
-            i = int(i)
-            won = minimal(self.proposal, self.position[i], self.salience[i], self.gamma[i],
-                          deficit[i])
+        for i in map(int, blockers):
+            won, _ = win_over_all(self.proposal, [i], allowed, r.status_quo_utility,
+                                  self.position, self.salience, self.gamma, self.side,
+                                  self.payer, self.side_payments)
             cost[i] = -self.setter_utility(won)
-        return sorted(cost, key=lambda i: (-cost[i], i))
+        need = dict(zip(map(int, blockers), decision.need, strict=True))
+        cheapest_first = sorted(cost, key=lambda i: (cost[i], i))
+        codes = r.code.copy()
+        chosen = []
+        for i in cheapest_first:
+            codes[i] = need[i]
+            chosen.append(i)
+            if self.rule(codes).adopted:
+                break
+        for i in reversed(chosen[:-1]):  # drop blockers the rule turns out not to need
+            trial = codes.copy()
+            trial[i] = r.code[i]
+            if self.rule(trial).adopted:
+                codes = trial
+                chosen.remove(i)
+        return sorted(chosen, key=lambda i: (-cost[i], i))
 
     def _finish(self, outcome: str) -> None:
         self.outcome = outcome
@@ -276,8 +367,10 @@ class NegotiationModel(mesa.Model):
         codes = (np.array(self._codes) if self._codes
                  else np.empty((0, self.n_members), dtype=np.int8))
         final = proposals[-1] if len(proposals) else self.proposal.copy()
+        positions = np.array(self._positions) if self._positions else None
         return RunResult(self.outcome or "running", self.round, proposals, codes, final,
-                         self.pivotal, self.spec)
+                         self.pivotal, self.spec, tuple(self.payments), tuple(self.fired),
+                         positions)
 
 
 def _proposal_voted(k: int, model: NegotiationModel) -> float:

@@ -48,6 +48,7 @@ BUILTIN_DEFAULTS: dict[str, float] = {
     "stubbornness": 1.0,
     "blocking_cost": 0.0,
     "gamma": 2.0,
+    "weight": 1.0,
 }
 
 
@@ -63,12 +64,19 @@ class Level(_Strict):
 
 
 class Dimension(_Strict):
-    """One component of the proposal, a number in [0, 1]."""
+    """One component of the proposal, a number in [0, 1].
+
+    A ``side`` dimension is not part of the proposal's scope: it is an issue the
+    ``payer`` can concede on to win an objector over (issue linkage, side payments),
+    and it is never narrowed.
+    """
 
     id: Identifier
     name: str = ""
     description: str = ""
     levels: tuple[Level, ...] = ()
+    side: bool = False
+    payer: str | None = None
 
     @model_validator(mode="after")
     def _levels_increase(self) -> Dimension:
@@ -79,11 +87,15 @@ class Dimension(_Strict):
 
 
 class Proposal(_Strict):
-    """The initial proposal, who tables it and how it concedes when blocked."""
+    """The initial proposal, who tables it and how it concedes when blocked.
+
+    ``side_payments: false`` forbids concessions on side dimensions.
+    """
 
     position: dict[str, Fraction]
     agenda_setter: str
     concession: Literal["minimal", "split", "ladder"] = "minimal"
+    side_payments: bool = True
 
 
 class ConsensusRule(_Strict):
@@ -99,7 +111,59 @@ class UnanimityRule(_Strict):
     constructive_abstention: bool = True
 
 
-Rule = Annotated[ConsensusRule | UnanimityRule, Field(discriminator="type")]
+class SilenceRule(_Strict):
+    """NATO's silence procedure: a draft passes unless a member breaks silence by the
+    deadline. Breaking silence is a visible act: every objector pays its whole
+    blocking cost, however many others object."""
+
+    type: Literal["silence"]
+
+
+class MajorityRule(_Strict):
+    """A (simple or qualified) majority of members voting yes.
+
+    Adopted when the share of members voting yes is greater than ``threshold``, or
+    at least ``threshold`` with ``inclusive: true``. Simple majority: 0.5, not
+    inclusive; two thirds: 0.6667, inclusive.
+    """
+
+    type: Literal["majority"]
+    threshold: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
+    inclusive: bool = False
+
+
+class QualifiedMajorityRule(_Strict):
+    """A double majority of members and of a weight such as population (EU Council).
+
+    Adopted when at least ``member_share`` of the members vote yes and either they
+    hold at least ``weight_share`` of the total ``weight``, or fewer than
+    ``blocking_minority`` members do not vote yes (a blocking minority needs that
+    many members; 0 turns the clause off).
+    """
+
+    type: Literal["qualified_majority"]
+    member_share: Fraction = 0.55
+    weight_share: Fraction = 0.65
+    blocking_minority: Annotated[int, Field(ge=0)] = 4
+
+
+class VetoMajorityRule(_Strict):
+    """A majority with veto holders (UN Security Council: 9 of 15, no permanent
+    member voting no). Adopted when at least ``threshold`` of the members vote yes
+    and no member in ``veto`` objects; a veto holder's abstention does not block."""
+
+    type: Literal["veto_majority"]
+    threshold: Fraction = 0.6
+    veto: tuple[str, ...] = Field(min_length=1)
+
+
+Rule = Annotated[
+    ConsensusRule | UnanimityRule | SilenceRule | MajorityRule | QualifiedMajorityRule
+    | VetoMajorityRule,
+    Field(discriminator="type"),
+]
+RULE_TYPES = ("consensus", "unanimity", "silence", "majority", "qualified_majority",
+              "veto_majority")
 
 
 class Uncertainty(_Strict):
@@ -119,6 +183,7 @@ class ActorParams(_Strict):
     stubbornness: Fraction | None = None
     blocking_cost: NonNegative | None = None
     gamma: Annotated[float, Field(gt=0.0, le=10.0)] | None = None
+    weight: NonNegative | None = None
 
 
 class Pressure(_Strict):
@@ -151,6 +216,28 @@ class Actor(ActorParams):
         return self.name or self.id
 
 
+class Event(_Strict):
+    """A shock that may fire: a missile launch raises threat salience, a protest from
+    Beijing raises France's concern.
+
+    With ``per: run`` the event is drawn once per run and, if drawn, fires at the
+    start of ``round``; with ``per: round`` it is drawn at the start of every round.
+    When it fires, each target's salience (or position) on ``dimensions`` changes by
+    ``change``, clipped to [0, 1].
+    """
+
+    id: Identifier
+    description: str = ""
+    probability: Fraction
+    per: Literal["run", "round"] = "run"
+    round: Annotated[int, Field(ge=1)] = 1
+    targets: tuple[str, ...] | None = None
+    affects: Literal["position", "salience"] = "salience"
+    dimensions: tuple[str, ...] | None = None
+    change: Annotated[float, Field(ge=-1.0, le=1.0)]
+    sources: tuple[str, ...] = ()
+
+
 class Source(_Strict):
     id: Identifier
     citation: str = Field(min_length=1)
@@ -173,6 +260,8 @@ class Scenario(_Strict):
     defaults: ActorParams = ActorParams()
     groups: dict[Identifier, ActorParams] = Field(default_factory=dict)
     actors: tuple[Actor, ...] = Field(min_length=1)
+    events: tuple[Event, ...] = ()
+    listens_to: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     assumptions: tuple[str, ...] = ()
 
@@ -240,6 +329,16 @@ class ScenarioArrays:
     #: pressure items: (actor row, on salience?, strength, target rows x dimensions as an
     #: ``np.ix_`` index, dimensions as a boolean mask)
     pressure: tuple[tuple[int, bool, float, tuple[np.ndarray, ...], np.ndarray], ...]
+    weight: np.ndarray  # (n_actors,) used by weighted rules
+    #: side dimensions (issue linkage): True where a dimension is never narrowed
+    side: np.ndarray  # (d,) bool
+    #: per dimension, the row of the actor who pays on it (side dimensions)
+    payer: np.ndarray  # (d,) int
+    #: Friedkin-Johnsen influence matrix, (n_members, n_actors), rows sum to 1, or None
+    #: when no member listens to anyone
+    influence: np.ndarray | None
+    #: events: (probability, per round?, round, on salience?, change, ix index, dim mask)
+    events: tuple[tuple[float, bool, int, bool, float, tuple[np.ndarray, ...], np.ndarray], ...]
 
     @property
     def member_ids(self) -> tuple[str, ...]:
@@ -287,23 +386,67 @@ def _resolve(s: Scenario) -> ScenarioArrays:
             target_rows = np.array([row[t] for t in targets], dtype=np.intp)
             pressure.append((row[actor.id], p.affects == "salience", p.strength,
                              np.ix_(target_rows, dim_mask), dim_mask))
+    capability = column("capability")
+    events = []
+    for e in s.events:
+        targets = e.targets if e.targets is not None else ids[:n_members]
+        dim_mask = np.array([e.dimensions is None or d in e.dimensions for d in dims])
+        target_rows = np.array([row[t] for t in targets], dtype=np.intp)
+        events.append((e.probability, e.per == "round", e.round, e.affects == "salience",
+                       e.change, np.ix_(target_rows, dim_mask), dim_mask))
+    setter = row[s.proposal.agenda_setter]
     return ScenarioArrays(
         actor_ids=ids,
         n_members=n_members,
         dimension_ids=tuple(dims),
         status_quo=np.array([s.status_quo[d] for d in dims], dtype=float),
         proposal=np.array([s.proposal.position[d] for d in dims], dtype=float),
-        setter=row[s.proposal.agenda_setter],
+        setter=setter,
         position=position,
         salience=salience,
-        capability=column("capability"),
+        capability=capability,
         tolerance=column("tolerance"),
         stubbornness=column("stubbornness"),
         blocking_cost=column("blocking_cost"),
         gamma=column("gamma"),
         levels=tuple(np.array([lv.value for lv in d.levels], dtype=float) for d in s.dimensions),
         pressure=tuple(pressure),
+        weight=column("weight"),
+        side=np.array([d.side for d in s.dimensions], dtype=bool),
+        payer=np.array([row[d.payer] if d.payer else setter for d in s.dimensions],
+                       dtype=np.intp),
+        influence=_influence(s, row, n_members, capability),
+        events=tuple(events),
     )
+
+
+def _influence(s: Scenario, row: dict[str, int], n_members: int,
+               capability: np.ndarray) -> np.ndarray | None:
+    """The Friedkin-Johnsen weights W (members x actors) from ``listens_to``.
+
+    Member i's raw weight on actor j is ``listens_to[i][j]`` times j's capability;
+    its own view counts 1 times its own capability; each row is normalised to sum
+    to 1. ``all`` stands for every member, as listener or as source. Members that
+    listen to nobody keep W_ii = 1.
+    """
+    if not s.listens_to:
+        return None
+    members = list(row)[:n_members]
+    raw = np.zeros((n_members, len(row)))
+    for listener, sources in s.listens_to.items():
+        listeners = members if listener == "all" else [listener]
+        for source, w in sources.items():
+            for i in (row[m] for m in listeners):
+                for j in (range(n_members) if source == "all" else [row[source]]):
+                    if j != i:
+                        raw[i, j] = w
+    raw[np.arange(n_members), np.arange(n_members)] = 1.0
+    raw *= capability[None, :]
+    total = raw.sum(axis=1, keepdims=True)
+    influence = np.divide(raw, total, out=np.zeros_like(raw), where=total > 0)
+    lonely = total[:, 0] == 0  # a member of capability 0 keeps its own view
+    influence[lonely, np.flatnonzero(lonely)] = 1.0
+    return influence
 
 
 # --------------------------------------------------------------------------- loading
@@ -393,6 +536,7 @@ def scenario_from_dict(data: Any, source: str = "<scenario>") -> Scenario:
 
 # Which model a list or mapping holds, to name allowed fields in "unknown field" errors.
 _CONTAINERS: dict[str, type[BaseModel]] = {
+    "events": Event,
     "dimensions": Dimension,
     "levels": Level,
     "proposal": Proposal,
@@ -404,6 +548,16 @@ _CONTAINERS: dict[str, type[BaseModel]] = {
 }
 
 
+_RULE_MODELS: dict[str, type[BaseModel]] = {
+    "consensus": ConsensusRule,
+    "unanimity": UnanimityRule,
+    "silence": SilenceRule,
+    "majority": MajorityRule,
+    "qualified_majority": QualifiedMajorityRule,
+    "veto_majority": VetoMajorityRule,
+}
+
+
 def _format_path(loc: tuple[Any, ...], data: Any) -> tuple[str, type[BaseModel] | None]:
     """Turn a pydantic location into ``actors[FRA].salience.office``; also the model there."""
     text = ""
@@ -412,7 +566,7 @@ def _format_path(loc: tuple[Any, ...], data: Any) -> tuple[str, type[BaseModel] 
     parent_key = None
     for segment in loc:
         if parent_key == "rule" and isinstance(node, dict) and segment == node.get("type"):
-            model = {"consensus": ConsensusRule, "unanimity": UnanimityRule}.get(segment)
+            model = _RULE_MODELS.get(segment)
             continue  # pydantic's discriminator tag, not a field
         if isinstance(segment, int):
             item = node[segment] if isinstance(node, list) and segment < len(node) else None
@@ -534,6 +688,49 @@ def _check_references(s: Scenario, source: str) -> None:
             if ref not in source_ids:
                 fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under sources "
                      f"({_few(source_ids) or 'none defined'})")
+    rule = s.rule
+    if isinstance(rule, VetoMajorityRule):
+        for v in rule.veto:
+            if v not in members:
+                fail("rule.veto", f"unknown member {v!r}; allowed: a member id ({_few(members)})")
+    for dim in s.dimensions:
+        if dim.payer is not None and dim.payer not in ids:
+            fail(f"dimensions[{dim.id}].payer",
+                 f"unknown actor {dim.payer!r}; allowed: an actor id ({_few(ids)})")
+        if dim.payer is not None and not dim.side:
+            fail(f"dimensions[{dim.id}].payer", "only a side dimension has a payer; "
+                 "add `side: true` or remove `payer`")
+    if all(dim.side for dim in s.dimensions):
+        fail("dimensions", "every dimension is a side dimension; at least one must be "
+             "the proposal's scope (side: false)")
+    for listener, sources in s.listens_to.items():
+        if listener != "all" and listener not in members:
+            fail(f"listens_to.{listener}",
+                 f"unknown member; allowed: a member id or 'all' ({_few(members)})")
+        for source in sources:
+            if source != "all" and source not in ids:
+                fail(f"listens_to.{listener}.{source}",
+                     f"unknown actor; allowed: an actor id or 'all' ({_few(ids)})")
+    event_ids: set[str] = set()
+    for e in s.events:
+        base = f"events[{e.id}]"
+        if e.id in event_ids:
+            fail(f"{base}.id", "duplicate event id; each id must be unique")
+        event_ids.add(e.id)
+        for t in e.targets or ():
+            if t not in members:
+                fail(f"{base}.targets", f"unknown member {t!r}; allowed: a member id "
+                     f"({_few(members)})")
+        for d in e.dimensions or ():
+            if d not in seen:
+                fail(f"{base}.dimensions", f"unknown dimension {d!r}; allowed: {allowed_dims}")
+        for ref in e.sources:
+            if ref not in source_ids:
+                fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under "
+                     f"sources ({_few(source_ids) or 'none defined'})")
+        if e.per == "run" and e.round > s.max_rounds:
+            fail(f"{base}.round", f"round {e.round} comes after max_rounds "
+                 f"({s.max_rounds}); allowed: 1 to {s.max_rounds}")
     seen_sources: set[str] = set()
     for src in s.sources:
         if src.id in seen_sources:
