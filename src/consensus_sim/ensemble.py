@@ -57,6 +57,8 @@ class Chunk:
     objected: np.ndarray  # (n, n_members) bool: objected in some round
     trajectory: np.ndarray  # (n, max_rounds, d) float32, NaN after the last round
     objections_by_round: np.ndarray  # (n_members, max_rounds) int64 counts
+    paid: np.ndarray  # (n, d) side payments made per dimension (0 on scope dimensions)
+    fired: np.ndarray  # (n, n_events) bool
 
 
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chunk:
@@ -73,6 +75,10 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chun
     objected = np.empty((n, m), dtype=bool)
     trajectory = np.full((n, rmax, d), np.nan, dtype=np.float32)
     by_round = np.zeros((m, rmax), dtype=np.int64)
+    paid = np.zeros((n, d))
+    event_index = {e.id: j for j, e in enumerate(scenario.events)}
+    dim_index = {dim: k for k, dim in enumerate(scenario.dimension_ids)}
+    fired = np.zeros((n, len(event_index)), dtype=bool)
     for j in range(n):
         rng = np.random.default_rng(run_seed(seed, start + j))
         result = NegotiationModel(scenario, rng=rng, collect=False).run()
@@ -85,7 +91,12 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chun
         objected[j] = objecting.any(axis=0)
         trajectory[j, : result.rounds] = result.proposals
         by_round[:, : result.rounds] += objecting.T
-    return Chunk(start, outcome, rounds, final, pivotal, objected, trajectory, by_round)
+        for payment in result.payments:
+            paid[j, dim_index[payment["dimension"]]] += payment["amount"]
+        for _, event_id in result.fired:
+            fired[j, event_index[event_id]] = True
+    return Chunk(start, outcome, rounds, final, pivotal, objected, trajectory, by_round, paid,
+                 fired)
 
 
 # Each worker process keeps the scenario it was started with.
@@ -188,6 +199,8 @@ class EnsembleResult:
     objected: np.ndarray
     trajectory: np.ndarray
     objections_by_round: np.ndarray
+    paid: np.ndarray
+    fired: np.ndarray
 
     @classmethod
     def from_chunks(cls, scenario: Scenario, seed: int, chunks: list[Chunk]) -> EnsembleResult:
@@ -198,7 +211,7 @@ class EnsembleResult:
 
         return cls(scenario, seed, cat("outcome"), cat("rounds"), cat("final"), cat("pivotal"),
                    cat("objected"), cat("trajectory"),
-                   sum(c.objections_by_round for c in chunks))
+                   sum(c.objections_by_round for c in chunks), cat("paid"), cat("fired"))
 
     @property
     def runs(self) -> int:
@@ -275,6 +288,25 @@ class EnsembleResult:
                      "share_of_adopted": _r(count / n_adopted)}
         pivotal = np.bincount(self.pivotal[self.pivotal >= 0], minlength=s.arrays.n_members)
         member_ids = s.arrays.member_ids
+        extra: dict[str, Any] = {}
+        side = np.flatnonzero(s.arrays.side)
+        if side.size:
+            extra["side_payments"] = {}
+            for k in side:
+                made = self.paid[:, k] > 0
+                extra["side_payments"][s.dimension_ids[k]] = {
+                    "share_of_runs": _r(made.mean()),
+                    "mean_amount_when_paid": _r(self.paid[made, k].mean()) if made.any() else None,
+                }
+        if s.events:
+            extra["events"] = {}
+            for j, event in enumerate(s.events):
+                hit = self.fired[:, j]
+                extra["events"][event.id] = {
+                    "fired": _r(hit.mean()),
+                    "p_adopted_if_fired": _r(adopted[hit].mean()) if hit.any() else None,
+                    "p_adopted_if_not": _r(adopted[~hit].mean()) if (~hit).any() else None,
+                }
         return {
             "scenario": s.id,
             "title": s.title,
@@ -291,6 +323,7 @@ class EnsembleResult:
             "mean_rounds": _r(self.rounds.mean()),
             "final_scope": scope,
             "modal_adopted_scope": modal,
+            **extra,
         }
 
     def runs_table(self) -> pd.DataFrame:
@@ -308,8 +341,13 @@ class EnsembleResult:
             table[f"final_{dim}"] = self.final[:, k]
             table[f"label_{dim}"] = labels
             table[f"given_up_{dim}"] = s.arrays.proposal[k] - self.final[:, k]
+        for k in np.flatnonzero(s.arrays.side):
+            table[f"paid_{s.dimension_ids[k]}"] = self.paid[:, k]
         table["pivotal"] = np.where(self.pivotal >= 0, member_ids[np.maximum(self.pivotal, 0)], "")
         table["objectors"] = [";".join(member_ids[row]) for row in self.objected]
+        if s.events:
+            event_ids = np.array([e.id for e in s.events])
+            table["events"] = [";".join(event_ids[row]) for row in self.fired]
         return pd.DataFrame(table)
 
 

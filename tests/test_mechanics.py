@@ -1,0 +1,218 @@
+"""Model depth on cases worked by hand: rules in play, persuasion, events, side payments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from consensus_sim import NegotiationModel, run_ensemble, scenario_from_dict
+from consensus_sim.agents import ABSTAIN, OBJECT, SUPPORT, respond
+
+
+def model_of(data, seed=0):
+    return NegotiationModel(scenario_from_dict(data), rng=seed)
+
+
+def members(*ideals, dim="scope", **extra):
+    return [{"id": f"M{i + 1}", "position": {dim: p}, **extra} for i, p in enumerate(ideals)]
+
+
+# ------------------------------------------------------------------------ rules
+
+
+def test_majority_setter_wins_over_the_cheapest_member_it_needs(trio):
+    # five members; two support x = 1, three at 0.3, 0.2, 0.1 object. A simple
+    # majority needs one more yes: the member at 0.3 is cheapest (x <= 0.6).
+    trio["rule"] = {"type": "majority"}
+    trio["actors"] = [*members(1.0, 1.0, 0.3, 0.2, 0.1), trio["actors"][3]]
+    result = model_of(trio).run()
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(0.6, abs=1e-8)
+    assert result.pivotal == "M3"
+    assert result.responses[-1].tolist() == [SUPPORT, SUPPORT, SUPPORT, OBJECT, OBJECT]
+
+
+def test_veto_holder_needs_only_to_abstain(trio):
+    # A holds a veto and objects to x = 1; with tolerance 0.1 it abstains once
+    # (x - 0.3)^2 - 0.09 <= 0.1, i.e. x <= 0.3 + sqrt(0.19); B and C are 2 of 3 yes.
+    trio["rule"] = {"type": "veto_majority", "threshold": 0.6, "veto": ["A"]}
+    trio["actors"][0].update(position={"scope": 0.3}, tolerance=0.1)
+    trio["actors"][2]["position"] = {"scope": 1.0}
+    result = model_of(trio).run()
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(0.3 + np.sqrt(0.19), abs=1e-8)
+    assert result.responses[-1].tolist() == [ABSTAIN, SUPPORT, SUPPORT]
+
+
+def test_silence_procedure_charges_every_objector_in_full():
+    position = np.array([[1.0], [0.1], [0.2]])
+    args = (position, np.ones((3, 1)), 2.0, np.zeros(3), np.full(3, 0.7),
+            np.array([1.0]), np.array([0.0]))
+    # consensus: B and C share the blocking cost (0.35 each) and both object
+    assert respond(*args).code.tolist() == [SUPPORT, OBJECT, OBJECT]
+    # silence: breaking silence costs each 0.7; only B (loss 0.8) breaks it
+    assert respond(*args, scaled=False).code.tolist() == [SUPPORT, OBJECT, ABSTAIN]
+
+
+def test_qualified_majority_in_a_run(trio):
+    # A holds most of the weight: without A no double majority; A objects at 0.2
+    trio["rule"] = {"type": "qualified_majority", "member_share": 0.6, "weight_share": 0.6,
+                    "blocking_minority": 0}
+    trio["actors"][0].update(position={"scope": 0.2}, weight=10.0)
+    trio["actors"][2]["position"] = {"scope": 1.0}
+    result = model_of(trio).run()
+    assert result.pivotal == "A"
+    assert result.final[0] == pytest.approx(0.4, abs=1e-8)
+    assert result.outcome == "adopted_amended"
+
+
+# ------------------------------------------------------------------ persuasion
+
+
+def persuasion_case(stubbornness):
+    return {
+        "title": "three who listen",
+        "dimensions": [{"id": "scope"}],
+        "status_quo": {"scope": 0.0},
+        "proposal": {"position": {"scope": 1.0}, "agenda_setter": "CH"},
+        "defaults": {"salience": {"scope": 1.0}},
+        "actors": [
+            {"id": "A", "position": {"scope": 0.9}, "stubbornness": stubbornness[0]},
+            {"id": "B", "position": {"scope": 0.5}, "stubbornness": stubbornness[1],
+             "capability": 2.0},
+            {"id": "C", "position": {"scope": 0.1}, "stubbornness": stubbornness[2]},
+            {"id": "CH", "type": "chair", "position": {"scope": 1.0}},
+        ],
+        "listens_to": {"A": {"B": 1.0}, "B": {"C": 1.0}, "C": {"A": 3.0}},
+    }
+
+
+def test_fully_stubborn_members_do_not_move():
+    model = model_of(persuasion_case([1.0, 1.0, 1.0]))
+    before = model.position.copy()
+    for _ in range(5):
+        model._persuade()
+    np.testing.assert_array_equal(model.position, before)
+
+
+def test_persuasion_converges_to_the_friedkin_johnsen_fixed_point():
+    a = np.array([0.2, 0.5, 0.0])  # stubbornness
+    model = model_of(persuasion_case(a.tolist()))
+    # W by hand: own view 1, times capability (B has 2), rows normalised
+    w = np.array([[1 * 1, 1 * 2, 0], [0, 1 * 2, 1 * 1], [3 * 1, 0, 1 * 1]], dtype=float)
+    w /= w.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.influence[:, :3], w)
+    p0 = np.array([0.9, 0.5, 0.1])
+    lam = np.diag(1 - a)
+    fixed = np.linalg.solve(np.eye(3) - lam @ w, (np.eye(3) - lam) @ p0)
+    for _ in range(300):
+        model._persuade()
+    np.testing.assert_allclose(model.position[:3, 0], fixed, atol=1e-10)
+
+
+def test_persuasion_positions_are_recorded_each_round():
+    data = persuasion_case([0.5, 0.5, 0.5])
+    result = model_of(data).run()
+    assert result.positions.shape == (result.rounds, 3, 1)
+    assert result.positions[0, 2, 0] > 0.1  # C heard A in round 1
+    assert model_of(persuasion_case([1, 1, 1])).run().positions[0, 2, 0] == 0.1
+
+
+# ---------------------------------------------------------------------- events
+
+
+def with_event(trio, **event):
+    trio["events"] = [{"id": "shock", "targets": ["C"], "dimensions": ["scope"],
+                       "change": 0.3, **event}]
+    trio["defaults"]["salience"] = {"scope": 0.5}
+    return trio
+
+
+def test_a_certain_event_fires_in_its_round(trio):
+    model = model_of(with_event(trio, probability=1.0, round=1))
+    model.step()
+    assert model.salience[2, 0] == pytest.approx(0.8)
+    assert model.fired == [(1, "shock")]
+
+
+def test_an_impossible_event_never_fires(trio):
+    result = run_ensemble(scenario_from_dict(with_event(trio, probability=0.0)), runs=50,
+                          seed=1, jobs=1)
+    assert not result.fired.any()
+    assert result.summary()["events"]["shock"]["fired"] == 0.0
+
+
+def test_event_probability_and_reproducibility(trio):
+    s = scenario_from_dict(with_event(trio, probability=0.3, affects="position",
+                                      change=-0.2))
+    one = run_ensemble(s, runs=2000, seed=4, jobs=1)
+    assert one.fired[:, 0].mean() == pytest.approx(0.3, abs=0.04)
+    np.testing.assert_array_equal(one.fired, run_ensemble(s, runs=2000, seed=4, jobs=1).fired)
+    table = one.runs_table()
+    assert set(table["events"]) == {"", "shock"}
+
+
+def test_per_round_events_are_drawn_every_round(trio):
+    trio["max_rounds"] = 6
+    trio["actors"][2]["position"] = {"scope": 0.0}  # C can never be won over...
+    trio["actors"][3]["position"] = {"scope": 0.0}  # ...and the chair never withdraws
+    trio["proposal"]["concession"] = "split"
+    model = model_of(with_event(trio, probability=0.5, per="round", change=0.05), seed=3)
+    result = model.run()
+    rounds = [r for r, _ in result.fired]
+    assert rounds == sorted(rounds) and len(set(rounds)) == len(rounds)
+    assert 0 < len(rounds) < 6
+
+
+# ---------------------------------------------------------------- side payments
+
+
+def linkage(side_payments=True):
+    return {
+        "title": "linkage",
+        "dimensions": [{"id": "scope"}, {"id": "aid", "side": True, "payer": "CH"}],
+        "status_quo": {"scope": 0.0, "aid": 0.0},
+        "proposal": {"position": {"scope": 1.0, "aid": 0.0}, "agenda_setter": "CH",
+                     "side_payments": side_payments},
+        "defaults": {"salience": {"scope": 1.0, "aid": 1.0}},
+        "actors": [
+            {"id": "A", "position": {"scope": 1.0, "aid": 0.0}, "salience": {"aid": 0.0}},
+            {"id": "C", "position": {"scope": 0.2, "aid": 1.0}},
+            {"id": "CH", "type": "chair", "position": {"scope": 1.0, "aid": 0.0},
+             "salience": {"scope": 1.0, "aid": 0.1}},
+        ],
+    }
+
+
+def test_side_payment_when_paying_costs_the_payer_less_than_narrowing():
+    # C loses 0.6 at (1, 0). Narrowing to 0.4 costs the chair 0.36; paying on aid
+    # needs (1 - aid)^2 = 0.4, aid = 1 - sqrt(0.4), and costs the chair 0.1 * aid^2.
+    result = model_of(linkage()).run()
+    aid = 1 - np.sqrt(0.4)
+    assert result.outcome == "adopted_amended"
+    np.testing.assert_allclose(result.final, [1.0, aid], atol=1e-8)
+    (payment,) = result.payments
+    assert (payment["payer"], payment["to"], payment["dimension"]) == ("CH", "C", "aid")
+    assert payment["amount"] == pytest.approx(aid, abs=1e-8)
+
+
+def test_without_side_payments_the_scope_narrows_instead():
+    result = model_of(linkage(side_payments=False)).run()
+    np.testing.assert_allclose(result.final, [0.4, 0.0], atol=1e-8)
+    assert result.payments == ()
+
+
+def test_the_payer_narrows_when_paying_is_dearer():
+    data = linkage()
+    data["actors"][2]["salience"] = {"scope": 0.05, "aid": 1.0}  # aid is dear, scope cheap
+    result = model_of(data).run()
+    assert result.payments == ()
+    assert result.final[0] == pytest.approx(0.4, abs=1e-8)
+
+
+def test_side_payments_in_the_ensemble_summary():
+    result = run_ensemble(scenario_from_dict(linkage()), runs=20, seed=0, jobs=1)
+    info = result.summary()["side_payments"]["aid"]
+    assert info["share_of_runs"] == 1.0
+    assert info["mean_amount_when_paid"] == pytest.approx(1 - np.sqrt(0.4), abs=1e-6)
+    assert "paid_aid" in result.runs_table().columns
