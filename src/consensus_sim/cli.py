@@ -117,6 +117,29 @@ def validate(files: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_scenarios(as_json: bool) -> None:
+    """List the bundled scenarios: id, title, rule, members and description."""
+    from .scenario import bundled_scenarios, load_scenario
+
+    rows = []
+    for name in bundled_scenarios():
+        spec = load_scenario(name)
+        rows.append({"id": spec.id, "title": spec.title, "rule": spec.rule.type,
+                     "members": len(spec.members), "description": spec.description})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r["id"]) for r in rows)
+    rule_width = max(len(r["rule"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['id']:<{width}}  {r['rule']:<{rule_width}}  {r['members']:>3} members  "
+                   f"{r['title']}")
+        if r["description"]:
+            click.echo(f"{'':<{width}}  {r['description']}")
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors and validators)."""
@@ -178,6 +201,16 @@ def format_summary(summary: dict[str, Any], spec) -> str:
     if pivotal:
         lines.append("Pivotal objector: " + ", ".join(
             f"{spec.actor(m).label} {100 * r:.1f}%" for m, r in pivotal))
+    for dim, info in summary.get("side_payments", {}).items():
+        if info["share_of_runs"]:
+            lines.append(f"Side payments on {dim}: {100 * info['share_of_runs']:.1f}% of runs "
+                         f"(mean {info['mean_amount_when_paid']:.2f} when paid)")
+    for event, info in summary.get("events", {}).items():
+        line = f"Event {event}: fired in {100 * info['fired']:.1f}% of runs"
+        if info["p_adopted_if_fired"] is not None and info["p_adopted_if_not"] is not None:
+            line += (f"; any agreement {100 * info['p_adopted_if_fired']:.1f}% when it fired, "
+                     f"{100 * info['p_adopted_if_not']:.1f}% when not")
+        lines.append(line)
     lines.append(f"Mean rounds: {summary['mean_rounds']:.2f}")
     return "\n".join(lines)
 

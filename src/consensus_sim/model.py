@@ -2,11 +2,15 @@
 
 A round goes:
 
-1. **Pressure.** Partners and external actors push the members they target.
-2. **Response.** Every member supports, abstains or objects (see :mod:`.agents`).
-3. **Decision** by the scenario's rule (see :mod:`.rules`). Adopted: the run ends.
-4. **Scope change.** Blocked: the agenda setter amends the proposal by its
-   concession strategy (see :mod:`.concession`). It withdraws the proposal instead
+1. **Events.** Shocks drawn from the run's generator fire.
+2. **Pressure.** Partners and external actors push the members they target.
+3. **Persuasion.** Members that listen to others move (Friedkin-Johnsen).
+4. **Response.** Every member supports, abstains or objects (see :mod:`.agents`).
+5. **Decision** by the scenario's rule (see :mod:`.rules`). Adopted: the run ends.
+6. **Scope change.** Blocked: the agenda setter wins over the blockers it needs, by
+   narrowing the scope with its concession strategy (see :mod:`.concession`) or by
+   side payments on linked issues where they cost the payer less. It withdraws
+   the proposal instead
    when the best version the blockers would accept, or the version its strategy
    would table next, is no better for it than the status quo: it never tables a
    text it likes less than no agreement. When the last round allowed

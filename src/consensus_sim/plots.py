@@ -31,10 +31,15 @@ from .ensemble import OUTCOMES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.axis import XAxis, YAxis
 
     from .ensemble import EnsembleResult
+    from .model import RunResult
+    from .power import PowerIndices
+    from .scenario import Dimension, Scenario
 
-__all__ = ["objection_heatmap", "outcome_chart", "save_charts", "trajectory_chart"]
+__all__ = ["objection_heatmap", "outcome_chart", "persuasion_chart", "position_map",
+           "power_chart", "save_charts", "trajectory_chart"]
 
 #: The Okabe–Ito palette (Okabe & Ito 2008), distinguishable with any colour vision.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442",
@@ -132,6 +137,24 @@ def _last_round(result: EnsembleResult) -> int:
     return int(result.rounds.max())
 
 
+def _check_dimension(scenario: Scenario, dimension: Any) -> None:
+    """Raise a ValueError naming the allowed indices unless ``dimension`` is one."""
+    n_dims = len(scenario.dimensions)
+    if isinstance(dimension, bool) or not isinstance(dimension, int | np.integer) \
+            or not 0 <= dimension < n_dims:
+        raise ValueError(f"dimension must be an index from 0 to {n_dims - 1} "
+                         f"({', '.join(scenario.dimension_ids)}); got {dimension!r}")
+
+
+def _level_ticks(axis: XAxis | YAxis, dim: Dimension, wrap: int | None = None) -> None:
+    """Tick ``axis`` (spanning 0..1) at the dimension's named levels, else at quarters."""
+    if dim.levels:
+        labels = [textwrap.fill(lv.label, wrap) if wrap else lv.label for lv in dim.levels]
+        axis.set_ticks([float(lv.value) for lv in dim.levels], labels)
+    else:
+        axis.set_ticks(np.linspace(0, 1, 5))
+
+
 def _round_ticks(ax: Axes, last_round: int) -> list[int]:
     """Put integer round ticks (at most about ten) on ``ax``'s x axis; return them."""
     ticks = [int(t) for t in MaxNLocator(nbins=10, integer=True, min_n_ticks=1)
@@ -214,11 +237,7 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
         ValueError: ``dimension`` is not an index of a dimension, or ``max_lines < 0``.
     """
     s = result.scenario
-    n_dims = len(s.dimensions)
-    if isinstance(dimension, bool) or not isinstance(dimension, int | np.integer) \
-            or not 0 <= dimension < n_dims:
-        raise ValueError(f"dimension must be an index from 0 to {n_dims - 1} "
-                         f"({', '.join(s.dimension_ids)}); got {dimension!r}")
+    _check_dimension(s, dimension)
     if max_lines < 0:
         raise ValueError(f"max_lines must be 0 or more (got {max_lines})")
     dim = s.dimensions[dimension]
