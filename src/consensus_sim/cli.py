@@ -117,6 +117,51 @@ def validate(files: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
+@cli.command()
+@click.argument("scenario")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--method", type=click.Choice(["auto", "exact", "monte-carlo"]), default="auto",
+              show_default=True,
+              help="Exact (dynamic programming) or a seeded Monte Carlo estimate; auto picks "
+                   "exact up to 30 members.")
+@click.option("--samples", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Monte Carlo samples.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Also write power.csv and a chart to this folder.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Chart file format.")
+def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
+          out_dir: Path | None, fmt: str) -> None:
+    """Voting power of each member under SCENARIO's rule (Banzhaf, Shapley-Shubik)."""
+    spec = _load(scenario)
+    from .power import power_indices
+
+    indices = power_indices(spec, method=method.replace("-", " "), samples=samples, seed=seed)
+    if out_dir is not None:
+        _prepare_dir(out_dir)
+        indices.to_frame().to_csv(out_dir / "power.csv", index=False, float_format="%.6f")
+        from .plots import power_chart, save_figure
+
+        save_figure(power_chart(indices), out_dir / f"power.{fmt}")
+    if as_json:
+        click.echo(json.dumps(indices.to_dict(), indent=2))
+        return
+    how = (indices.method if indices.samples is None
+           else f"{indices.method}, {indices.samples:,} samples, seed {seed}")
+    click.echo(f"{spec.title}: voting power under {indices.rule} ({how})")
+    has_se = indices.banzhaf_se is not None
+    click.echo(f"  {'member':<28} {'Banzhaf':>9} {'Shapley-Shubik':>15}")
+    order = sorted(range(len(indices.members)), key=lambda i: -indices.shapley_shubik[i])
+    for i in order:
+        name = spec.actor(indices.members[i]).label[:28]
+        line = f"  {name:<28} {indices.banzhaf[i]:9.4f} {indices.shapley_shubik[i]:15.4f}"
+        if has_se:
+            line += (f"   (± {1.96 * indices.banzhaf_se[i]:.4f}, "
+                     f"± {1.96 * indices.shapley_shubik_se[i]:.4f})")
+        click.echo(line)
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_scenarios(as_json: bool) -> None:
