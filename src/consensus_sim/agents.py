@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from .model import NegotiationModel
     from .scenario import Actor as ActorSpec
 
-SUPPORT, ABSTAIN, OBJECT = 1, 0, -1
-RESPONSE_NAMES = {SUPPORT: "support", ABSTAIN: "abstain", OBJECT: "object"}
+from .rules import ABSTAIN, OBJECT, RESPONSE_NAMES, SUPPORT
+
+__all__ = ["ABSTAIN", "OBJECT", "RESPONSE_NAMES", "SUPPORT", "Member", "respond", "utilities"]
 
 
 def utilities(position: np.ndarray, salience: np.ndarray, gamma: float | np.ndarray,

@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .agents import ABSTAIN, OBJECT, SUPPORT
 from .scenario import (
     ConsensusRule,
     MajorityRule,
@@ -25,6 +24,10 @@ from .scenario import (
     UnanimityRule,
     VetoMajorityRule,
 )
+
+#: A member's response in a round.
+SUPPORT, ABSTAIN, OBJECT = 1, 0, -1
+RESPONSE_NAMES = {SUPPORT: "support", ABSTAIN: "abstain", OBJECT: "object"}
 
 
 class Decision(NamedTuple):
@@ -86,7 +89,7 @@ def majority(responses: np.ndarray, threshold: float = 0.5, inclusive: bool = Fa
     (or reaches it, with ``inclusive``). Every member not voting yes is a blocker who
     would have to vote yes."""
     yes = np.count_nonzero(responses == SUPPORT)
-    adopted = yes >= _quota(threshold, responses.size, inclusive)
+    adopted = yes >= quota(threshold, responses.size, inclusive)
     return _decision(responses != SUPPORT, adopted, SUPPORT)
 
 
@@ -99,7 +102,7 @@ def qualified_majority(responses: np.ndarray, weight: np.ndarray, member_share: 
     supporting = responses == SUPPORT
     n = responses.size
     yes = np.count_nonzero(supporting)
-    enough_members = yes >= _quota(member_share, n, inclusive=True)
+    enough_members = yes >= quota(member_share, n, inclusive=True)
     total = weight.sum()
     enough_weight = total <= 0 or weight[supporting].sum() >= weight_share * total - 1e-12
     no_blocking_minority = blocking_minority > 0 and n - yes < blocking_minority
@@ -114,13 +117,14 @@ def veto_majority(responses: np.ndarray, veto: np.ndarray, threshold: float = 0.
     any other member not voting yes is a blocker who would have to vote yes."""
     yes = np.count_nonzero(responses == SUPPORT)
     vetoed = veto & (responses == OBJECT)
-    adopted = yes >= _quota(threshold, responses.size, inclusive=True) and not vetoed.any()
+    adopted = yes >= quota(threshold, responses.size, inclusive=True) and not vetoed.any()
     need = np.where(vetoed, ABSTAIN, SUPPORT)
     return _decision(vetoed | (responses != SUPPORT), adopted, need)
 
 
-def _quota(share: float, n: int, inclusive: bool) -> int:
-    """The smallest number of yes votes that meets the share (or exceeds it)."""
+def quota(share: float, n: int, inclusive: bool) -> int:
+    """The smallest number of yes votes out of ``n`` that reaches ``share`` (with
+    ``inclusive``) or exceeds it; robust to rounding in ``share * n``."""
     exact = share * n
     if inclusive:
         return math.ceil(exact - 1e-9)
