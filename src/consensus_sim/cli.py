@@ -137,7 +137,11 @@ def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
     spec = _load(scenario)
     from .power import power_indices
 
-    indices = power_indices(spec, method=method.replace("-", " "), samples=samples, seed=seed)
+    try:
+        indices = power_indices(spec, method=method.replace("-", " "), samples=samples,
+                                seed=seed)
+    except ValueError as exc:
+        raise InputError(f"{scenario}: {exc}") from None
     if out_dir is not None:
         _prepare_dir(out_dir)
         indices.to_frame().to_csv(out_dir / "power.csv", index=False, float_format="%.6f")
