@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+from types import SimpleNamespace
+
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
@@ -12,11 +16,16 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from consensus_sim import load_scenario, run_ensemble, scenario_from_dict
 from consensus_sim.ensemble import OUTCOMES
+from consensus_sim.model import NegotiationModel
 from consensus_sim.plots import (
     OUTCOME_LABELS,
     objection_heatmap,
     outcome_chart,
+    persuasion_chart,
+    position_map,
+    power_chart,
     save_charts,
+    save_figure,
     trajectory_chart,
 )
 
@@ -92,6 +101,9 @@ def test_chart_draws_into_given_axes_and_returns_its_figure(trio_result):
 
 def test_charts_leave_global_matplotlib_settings_alone(trio_result):
     before = dict(matplotlib.rcParams)
+    position_map(trio_result.scenario, trio_result)
+    power_chart(stand_in_power())
+    persuasion_chart(persuaded_run())
     fig = trajectory_chart(trio_result)
     assert dict(matplotlib.rcParams) == before
     ax = fig.axes[0]
@@ -195,6 +207,276 @@ def test_heatmap_shows_only_members_who_objected_and_has_a_labelled_colourbar(
         objection_heatmap(trio_result, top=0)
 
 
+# --------------------------------------------------------------------------- position map
+
+
+def by_gid(ax, gid):
+    """The one artist of ``ax`` with this gid."""
+    (artist,) = [a for a in ax.get_children() if a.get_gid() == gid]
+    return artist
+
+
+def patches(ax, gid):
+    """The bars (rectangles) of ``ax`` with this gid, left to right or top to bottom."""
+    return [p for p in ax.patches if p.get_gid() == gid]
+
+
+def member_labels(ax, scenario):
+    ids = set(scenario.arrays.member_ids)
+    return [t for t in ax.texts if t.get_text() in ids]
+
+
+def test_strip_puts_each_member_at_its_ideal_point_with_the_status_quo_and_proposal(trio):
+    trio["actors"][1]["position"]["scope"] = 1.0  # A and B now share an ideal point
+    trio["actors"][2]["capability"] = 0.25
+    s = scenario_from_dict(trio)
+    ax = position_map(s).axes[0]
+    members = by_gid(ax, "members")
+    offsets = members.get_offsets()
+    assert_array_equal(offsets[:, 0], [1.0, 1.0, 0.2])  # exact ideal points, members only
+    assert offsets[0, 1] != offsets[1, 1]  # A and B are stacked, not drawn on top of each other
+    # dot area proportional to capability
+    sizes = members.get_sizes()
+    assert_allclose(sizes[2] / sizes[0], 0.25)
+    assert sorted(t.get_text() for t in member_labels(ax, s)) == ["A", "B", "C"]
+    assert_array_equal(by_gid(ax, "status_quo").get_xdata(), [0.0, 0.0])
+    assert_array_equal(by_gid(ax, "proposal").get_xdata(), [1.0, 1.0])
+    assert not [a for a in ax.get_children() if a.get_gid() in ("final_median", "finals")]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "half", "full"]
+    assert_allclose(ax.get_xticks(), [0, 0.5, 1])
+    assert ax.get_xlabel() == "Scope of the proposal"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "status quo (none)" in legend and "initial proposal (full)" in legend
+    assert "member of capability 1" in legend and "member of capability 0.25" in legend
+    assert s.title in ax.get_title(loc="left")
+
+
+def test_strip_shows_where_the_adopted_texts_fell_and_their_median(trio_result):
+    s = trio_result.scenario
+    ax = position_map(s, trio_result).axes[0]
+    adopted = trio_result.final[trio_result.adopted, 0]
+    assert_array_equal(by_gid(ax, "final_median").get_xdata(), [np.median(adopted)] * 2)
+    # few distinct texts: one bar at each, heights in proportion to how many runs ended there
+    values, counts = np.unique(adopted, return_counts=True)
+    bars = patches(ax, "finals")
+    centres = [p.get_x() + p.get_width() / 2 for p in bars]
+    assert_allclose(centres, values)
+    heights = np.array([p.get_height() for p in bars])
+    assert_allclose(heights / heights.max(), counts / counts.max())
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert f"{adopted.size} of {trio_result.runs} runs" in title
+
+
+def test_strip_says_so_when_no_run_adopted_a_text(trio):
+    trio["actors"][2]["position"]["scope"] = 0.0  # C wants nothing: the chair withdraws
+    result = run_ensemble(scenario_from_dict(trio), runs=10, seed=0, jobs=1)
+    assert not result.adopted.any()
+    ax = position_map(result.scenario, result).axes[0]
+    assert not [a for a in ax.get_children() if a.get_gid() in ("final_median", "finals")]
+    assert "no run of 10 adopted a text" in ax.get_title(loc="left").replace("\n", " ")
+
+
+def test_strip_labels_of_a_crowded_alliance_do_not_overlap():
+    s = load_scenario("nato_tokyo_office")
+    fig = position_map(s)
+    ax = fig.axes[0]
+    n = s.arrays.n_members
+    assert_array_equal(by_gid(ax, "members").get_offsets()[:, 0], s.arrays.position[:n, 0])
+    FigureCanvasAgg(fig).draw()
+    boxes = [t.get_window_extent() for t in member_labels(ax, s)]
+    assert len(boxes) == n
+    for a, b in combinations(boxes, 2):
+        assert not a.overlaps(b.shrunk(0.98, 0.9)), "member labels collide"
+
+
+def test_scatter_of_two_dimensions_shows_members_and_adopted_texts_exactly(duo_result):
+    s = duo_result.scenario
+    n = s.arrays.n_members
+    ax = position_map(s, duo_result).axes[0]  # default: the first two dimensions
+    assert_array_equal(by_gid(ax, "members").get_offsets(), s.arrays.position[:n, :2])
+    finals = duo_result.final[duo_result.adopted]
+    assert_array_equal(by_gid(ax, "finals").get_offsets(), finals)
+    median = by_gid(ax, "final_median")
+    assert_allclose([median.get_xdata()[0], median.get_ydata()[0]], np.median(finals, axis=0))
+    status_quo, proposal = by_gid(ax, "status_quo"), by_gid(ax, "proposal")
+    assert_allclose([status_quo.get_xdata()[0], status_quo.get_ydata()[0]], [0.0, 0.1])
+    assert_allclose([proposal.get_xdata()[0], proposal.get_ydata()[0]], [1.0, 0.9])
+    assert ax.get_xlabel() == "Scope of the proposal" and ax.get_ylabel() == "Common budget"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "half", "full"]
+    assert {"A", "B", "C"} <= {t.get_text() for t in ax.texts}  # ids, labelled once each
+    # swapped axes
+    ax = position_map(s, duo_result, dimensions=(1, 0)).axes[0]
+    assert_array_equal(by_gid(ax, "members").get_offsets(), s.arrays.position[:n, [1, 0]])
+    assert ax.get_xlabel() == "Common budget"
+
+
+def test_position_map_on_one_of_two_dimensions_is_a_strip(duo_result):
+    s = duo_result.scenario
+    ax = position_map(s, duo_result, dimensions=1).axes[0]
+    offsets = by_gid(ax, "members").get_offsets()
+    assert_array_equal(offsets[:, 0], s.arrays.position[: s.arrays.n_members, 1])
+    assert_array_equal(by_gid(ax, "status_quo").get_xdata(), [0.1, 0.1])
+    assert ax.get_xlabel() == "Common budget"
+    assert_allclose(ax.get_xticks(), [0, 0.25, 0.5, 0.75, 1])  # no levels: numbers
+    # many distinct texts are binned: the bars hold every adopted run
+    assert len(patches(ax, "finals")) == 40
+
+
+def test_position_map_skips_side_dimensions_by_default(trio):
+    trio["dimensions"].append({"id": "aid", "side": True})
+    trio["status_quo"]["aid"] = 0.0
+    trio["proposal"]["position"]["aid"] = 0.0
+    trio["defaults"]["salience"]["aid"] = 0.5
+    for actor in trio["actors"]:
+        actor["position"]["aid"] = 0.7
+    s = scenario_from_dict(trio)
+    ax = position_map(s).axes[0]
+    offsets = by_gid(ax, "members").get_offsets()
+    assert_array_equal(offsets[:, 0], [1.0, 0.8, 0.2])  # scope, not aid
+    assert ax.get_xlabel() == "Scope of the proposal"
+
+
+@pytest.mark.parametrize("dimensions", [2, -1, True, "scope", (0, 0), (0,), (0, 1, 1), (0, 2)])
+def test_position_map_rejects_unknown_dimensions(duo_result, dimensions):
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        position_map(duo_result.scenario, duo_result, dimensions=dimensions)
+
+
+def test_position_map_rejects_a_result_of_another_scenario(trio_result, duo_result):
+    with pytest.raises(ValueError, match="pass the result's own scenario"):
+        position_map(trio_result.scenario, duo_result)
+
+
+# --------------------------------------------------------------------------- voting power
+
+
+def stand_in_power(**changes):
+    """An object with the fields of consensus_sim.power.PowerIndices."""
+    fields = {
+        "members": ("A", "B", "C", "D"),
+        "banzhaf": np.array([0.1, 0.4, 0.2, 0.3]),
+        "shapley_shubik": np.array([0.15, 0.45, 0.15, 0.25]),
+        "banzhaf_se": None,
+        "shapley_shubik_se": None,
+        "method": "exact",
+        "rule": "qualified_majority",
+    }
+    return SimpleNamespace(**(fields | changes))
+
+
+def bars_of(ax, gid):
+    (bars,) = [c for c in ax.containers
+               if isinstance(c, BarContainer) and c.patches[0].get_gid() == gid]
+    return bars
+
+
+def test_power_bars_are_the_indices_of_the_most_powerful_members_in_percent():
+    power = stand_in_power()
+    ax = power_chart(power, top=3).axes[0]
+    # by Shapley-Shubik, largest first; ties (A, C) keep the members' order
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["B", "D", "A"]
+    shown = [1, 3, 0]
+    widths = [p.get_width() for p in bars_of(ax, "shapley_shubik").patches]
+    assert_allclose(widths, 100 * power.shapley_shubik[shown])
+    widths = [p.get_width() for p in bars_of(ax, "banzhaf").patches]
+    assert_allclose(widths, 100 * power.banzhaf[shown])
+    # the two bars of a member sit side by side at its tick, the largest at the top
+    ss_y = [p.get_y() + p.get_height() / 2 for p in bars_of(ax, "shapley_shubik").patches]
+    bz_y = [p.get_y() + p.get_height() / 2 for p in bars_of(ax, "banzhaf").patches]
+    assert_allclose((np.array(ss_y) + bz_y) / 2, ax.get_yticks())
+    low, high = ax.get_ylim()
+    assert low > high  # first member on top
+    assert bars_of(ax, "banzhaf").errorbar is None
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert "qualified majority rule" in title and "(exact)" in title
+    assert "3 of 4 members" in title
+    assert "%" in ax.get_xlabel()
+    assert ax.xaxis.get_major_formatter()(45, 0) == "45%"
+
+
+def test_power_whiskers_are_95_percent_intervals_from_the_standard_errors():
+    se = np.array([0.01, 0.02, 0.005, 0.0])
+    power = stand_in_power(method="monte_carlo", samples=5000, shapley_shubik_se=se,
+                           banzhaf_se=se / 2)
+    ax = power_chart(power).axes[0]
+    order = [1, 3, 0, 2]
+    for gid, values, errors in [("shapley_shubik", power.shapley_shubik, se),
+                                ("banzhaf", power.banzhaf, se / 2)]:
+        segments = bars_of(ax, gid).errorbar.lines[2][0].get_segments()
+        ends = np.array([[s[:, 0].min(), s[:, 0].max()] for s in segments])
+        expected = 100 * (values[order, None] + np.outer(errors[order], [-1.96, 1.96]))
+        assert_allclose(ends, expected)
+    assert "monte carlo, 5,000 samples" in ax.get_title(loc="left").replace("\n", " ")
+    assert ax.get_legend().get_title().get_text() == "whiskers: 95% interval"
+
+
+def test_power_chart_checks_its_input():
+    with pytest.raises(ValueError, match="top must be at least 1"):
+        power_chart(stand_in_power(), top=0)
+    with pytest.raises(ValueError, match="banzhaf must have one value per member"):
+        power_chart(stand_in_power(banzhaf=np.array([0.5, 0.5])))
+
+
+# --------------------------------------------------------------------------- persuasion
+
+
+def persuaded_run(position_sd: float = 0.0):
+    """The trio with C listening to A (C is half stubborn): C moves towards A."""
+    data = trio_data()
+    data["listens_to"] = {"C": {"A": 1.0}}
+    data["actors"][2]["stubbornness"] = 0.5
+    if position_sd:
+        data["uncertainty"] = {"position_sd": position_sd}
+    return NegotiationModel(scenario_from_dict(data), rng=0).run()
+
+
+def test_persuasion_lines_are_the_members_ideal_points_in_each_round():
+    run = persuaded_run()
+    assert run.rounds >= 2 and run.positions is not None
+    ax = persuasion_chart(run).axes[0]
+    rounds = np.arange(1, run.rounds + 1)
+    for i, member in enumerate(run.scenario.arrays.member_ids):
+        line = by_gid(ax, f"member {member}")
+        assert_array_equal(line.get_xdata(), rounds)
+        assert_array_equal(line.get_ydata(), run.positions[:, i, 0])
+    proposal = by_gid(ax, "proposal")
+    assert_array_equal(proposal.get_ydata(), run.proposals[:, 0])
+    assert proposal.get_linestyle() == "--" and proposal.get_linewidth() >= 3
+    # only C moved, so only C is named, at the end of its line
+    (label,) = [t for t in ax.texts if t.get_text()]
+    assert label.get_text() == "C"
+    assert label.xy == (run.rounds, run.positions[-1, 2, 0])
+    # no noise: the run started from the scenario's ideal points, shown at "start"
+    assert_array_equal(by_gid(ax, "start").get_offsets(), [[0, 1.0], [0, 0.8], [0, 0.2]])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["start", "1", "2"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["none", "half", "full"]
+    assert ax.get_xlabel() == "Round"
+    assert "the one that moved" in ax.get_title(loc="left").replace("\n", " ")
+
+
+def test_persuasion_with_noise_has_no_start_and_names_at_most_top():
+    run = persuaded_run(position_sd=0.05)
+    ax = persuasion_chart(run, top=0).axes[0]
+    assert not [a for a in ax.get_children() if a.get_gid() in ("start", "from_start")]
+    assert not [t for t in ax.texts if t.get_text()]
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert "none named" in title and "no member moved" not in title
+    # members still move, between round 1 and the last
+    assert np.ptp(run.positions[:, 2, 0]) > 0
+
+
+def test_persuasion_chart_needs_recorded_ideal_points(trio):
+    run = NegotiationModel(scenario_from_dict(trio), rng=0).run()
+    assert run.positions is None
+    with pytest.raises(ValueError, match="persuasion is off in this scenario: add a "
+                                         "listens_to section"):
+        persuasion_chart(run)
+    with pytest.raises(ValueError, match="dimension must be an index from 0 to 0"):
+        persuasion_chart(persuaded_run(), dimension=1)
+    with pytest.raises(ValueError, match="top must be 0 or more"):
+        persuasion_chart(persuaded_run(), top=-1)
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -203,7 +485,8 @@ def test_save_charts_writes_every_chart(duo_result, tmp_path, fmt):
     out = tmp_path / "charts" / "nested"
     paths = save_charts(duo_result, out, fmt=fmt)
     assert [p.name for p in paths] == [f"outcomes.{fmt}", f"trajectory_scope.{fmt}",
-                                       f"trajectory_budget.{fmt}", f"objections.{fmt}"]
+                                       f"trajectory_budget.{fmt}", f"objections.{fmt}",
+                                       f"positions.{fmt}"]
     assert sorted(out.iterdir()) == sorted(paths)
     for path in paths:
         data = path.read_bytes()
@@ -227,3 +510,14 @@ def test_save_charts_rejects_other_formats(trio_result, tmp_path, fmt):
     with pytest.raises(ValueError, match="allowed: png, svg, pdf"):
         save_charts(trio_result, tmp_path / "out", fmt=fmt)
     assert not (tmp_path / "out").exists()
+
+
+def test_save_figure_writes_one_chart_reproducibly(tmp_path):
+    paths = [save_figure(power_chart(stand_in_power()), tmp_path / f"power{i}.svg")
+             for i in (1, 2)]
+    assert paths == [tmp_path / "power1.svg", tmp_path / "power2.svg"]
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert save_figure(power_chart(stand_in_power()), tmp_path / "p.png").read_bytes(
+        ).startswith(MAGIC["png"])
+    with pytest.raises(ValueError, match="allowed: png, svg, pdf"):
+        save_figure(power_chart(stand_in_power()), tmp_path / "power.jpg")

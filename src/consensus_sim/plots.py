@@ -26,12 +26,14 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
+from matplotlib.transforms import blended_transform_factory
 
 from .ensemble import OUTCOMES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import XAxis, YAxis
+    from matplotlib.container import BarContainer
 
     from .ensemble import EnsembleResult
     from .model import RunResult
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from .scenario import Dimension, Scenario
 
 __all__ = ["objection_heatmap", "outcome_chart", "persuasion_chart", "position_map",
-           "power_chart", "save_charts", "trajectory_chart"]
+           "power_chart", "save_charts", "save_figure", "trajectory_chart"]
 
 #: The Okabe–Ito palette (Okabe & Ito 2008), distinguishable with any colour vision.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442",
@@ -359,6 +361,595 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
     return fig
 
 
+# --------------------------------------------------------------------------- positions
+
+#: Dot area (points²) of the member with the highest capability; the others scale
+#: with their capability, down to :data:`_DOT_MIN` so that every member stays visible.
+_DOT_MAX = 420.0
+_DOT_MIN = 14.0
+_ROW_INCHES = 0.26  # height of one row of members on the strip
+_MEMBER_FONT = 11.0  # points, member ids on the position map
+_BAND_ROWS = 3.0  # height of the histogram of final texts on the strip, in rows
+
+
+def _dot_sizes(capability: np.ndarray) -> np.ndarray:
+    """Dot areas (points²) proportional to capability, floored at :data:`_DOT_MIN`."""
+    top = float(capability.max())
+    if top <= 0:
+        return np.full(capability.shape, _DOT_MAX / 4)
+    return np.maximum(_DOT_MAX * capability / top, _DOT_MIN)
+
+
+def _size_keys(capability: np.ndarray) -> list[tuple[Line2D, str]]:
+    """Legend keys for the members' dots: one per reference capability when they differ."""
+
+    def key(area: float) -> Line2D:
+        return Line2D([], [], linestyle="", marker="o", markersize=float(np.sqrt(area)),
+                      markerfacecolor=_BLUE, markeredgecolor="white", alpha=0.9)
+
+    top, low = float(capability.max()), float(capability.min())
+    if top <= 0 or np.isclose(low, top):
+        return [(key(float(_dot_sizes(capability[:1])[0])), "member (ideal point)")]
+    references = [top, top / 10] if low < top / 10 else [top, low]
+    areas = _dot_sizes(np.array(references))  # scaled to the largest, as the members
+    return [(key(float(area)), f"member of capability {c:.3g}")
+            for c, area in zip(references, areas, strict=True)]
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width of ``text`` in points at font ``size`` (the charts' font), without drawing."""
+    from matplotlib.textpath import TextPath
+
+    return float(TextPath((0, 0), text, size=size).get_extents().width)
+
+
+def _stack_rows(left: np.ndarray, right: np.ndarray, spans: np.ndarray,
+                order: np.ndarray) -> np.ndarray:
+    """Rows for labelled dots along a line, so that no two of them overlap.
+
+    Item ``i`` covers ``left[i] .. right[i]`` along the line and ``spans[i]`` rows.
+    In ``order``, each item takes the lowest rows that are free over its extent.
+
+    Returns:
+        Each item's row (the centre of its rows), as floats.
+    """
+    taken: list[list[tuple[float, float]]] = []
+    rows = np.zeros(left.size)
+    for i in order:
+        span = int(spans[i])
+        start = 0
+        while True:
+            while len(taken) < start + span:
+                taken.append([])
+            if all(right[i] <= lo or left[i] >= hi
+                   for row in taken[start:start + span] for lo, hi in row):
+                break
+            start += 1
+        for row in taken[start:start + span]:
+            row.append((float(left[i]), float(right[i])))
+        rows[i] = start + (span - 1) / 2
+    return rows
+
+
+def _map_dimensions(scenario: Scenario, dimensions: Any) -> tuple[int, ...]:
+    """The one or two dimension indices a position map shows (see :func:`position_map`)."""
+    if dimensions is None:
+        scope = [k for k, dim in enumerate(scenario.dimensions) if not dim.side]
+        return tuple(scope[:2])
+    if isinstance(dimensions, int | np.integer) and not isinstance(dimensions, bool):
+        _check_dimension(scenario, dimensions)
+        return (int(dimensions),)
+    if isinstance(dimensions, tuple | list) and len(dimensions) == 2:
+        for k in dimensions:
+            _check_dimension(scenario, k)
+        if dimensions[0] != dimensions[1]:
+            return int(dimensions[0]), int(dimensions[1])
+    raise ValueError("dimensions must be None, one dimension index or a pair of two different "
+                     f"indices from 0 to {len(scenario.dimensions) - 1} "
+                     f"({', '.join(scenario.dimension_ids)}); got {dimensions!r}")
+
+
+def position_map(scenario: Scenario, result: EnsembleResult | None = None,
+                 dimensions: tuple[int, int] | int | None = None,
+                 ax: Axes | None = None) -> Figure:
+    """Where the members stand against the status quo, the proposal and the final texts.
+
+    Members' ideal points are the scenario's (``scenario.arrays.position``, before any
+    run's noise); each member's dot has an area proportional to its capability
+    (floored, so members of tiny capability stay visible).
+
+    On one dimension the map is a strip along 0..1: members are dots at their exact
+    ideal points, stacked in rows so that no two ids collide (the height of a row
+    means nothing), with vertical lines at the status quo and the initial proposal.
+    With ``result``, a histogram under the members shows where the final texts of
+    the adopted runs fell (bar height: share of the adopted runs, bins of 0.025) and
+    a vertical line their median.
+
+    On two dimensions it is a scatter: members, the status quo, the initial
+    proposal and, with ``result``, the adopted final texts (translucent, at their
+    exact values) and their median taken dimension by dimension, with an arrow
+    from the initial proposal to it.
+
+    Args:
+        scenario: the scenario whose members to place.
+        result: an ensemble of ``scenario`` whose adopted final texts to show.
+        dimensions: one dimension index (a strip), a pair of indices (x, y), or None
+            for the first two non-side dimensions, or the strip of the only one.
+        ax: axes to draw into; a new figure when None.
+
+    Returns:
+        The figure holding the chart.
+
+    Raises:
+        ValueError: ``dimensions`` names no dimension or an invalid pair, or
+            ``result`` has another number of dimensions than ``scenario``.
+    """
+    dims = _map_dimensions(scenario, dimensions)
+    if result is not None and result.final.shape[1] != len(scenario.dimensions):
+        raise ValueError(f"result has {result.final.shape[1]} dimensions but the scenario "
+                         f"has {len(scenario.dimensions)}: pass the result's own scenario")
+    finals = None if result is None else result.final[result.adopted][:, list(dims)]
+    if len(dims) == 1:
+        return _position_strip(scenario, dims[0], result, finals, ax)
+    return _position_scatter(scenario, dims, result, finals, ax)
+
+
+def _finals_note(result: EnsembleResult, finals: np.ndarray) -> str:
+    """How many runs adopted a text, for a title."""
+    n = len(finals)
+    if n == 0:
+        return f"no run of {result.runs:,} adopted a text"
+    return f"final texts of the {n:,} of {result.runs:,} runs that adopted one"
+
+
+#: At most this many distinct adopted texts are drawn as one bar each, at their exact
+#: values (a ladder's levels); more are binned.
+_EXACT_BARS = 12
+
+
+def _finals_bars(ax: Axes, values: np.ndarray, base: float) -> tuple[BarContainer, str]:
+    """Bars of where the adopted final texts fell, from ``base`` up to :data:`_BAND_ROWS`.
+
+    A bar's height is the share of the adopted texts it holds, the tallest scaled to
+    the band's height. Few distinct texts (at most :data:`_EXACT_BARS`) get one bar
+    each at their exact value, labelled with their share; otherwise the texts are
+    binned in 40 bins of 0.025.
+
+    Returns:
+        The bars and a note for the legend saying how to read them.
+    """
+    distinct, counts = np.unique(np.round(values, 9), return_counts=True)
+    if distinct.size <= _EXACT_BARS:
+        share = counts / values.size
+        heights = share / share.max() * _BAND_ROWS
+        bars = ax.bar(distinct, heights, width=0.018, bottom=base, color=_GREEN, alpha=0.7,
+                      edgecolor="none", zorder=2, gid="finals")
+        for x, h, p in zip(distinct, heights, share, strict=True):
+            ax.annotate(_percent(float(p)), (float(x), base + h), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=11,
+                        fontweight="bold", color="#00664a", zorder=5)
+        return bars, "bars: share of them at each text"
+    counts, edges = np.histogram(values, bins=40, range=(0.0, 1.0))
+    heights = counts / counts.max() * _BAND_ROWS
+    bars = ax.bar(edges[:-1], heights, width=np.diff(edges), bottom=base, align="edge",
+                  color=_GREEN, alpha=0.6, edgecolor="none", zorder=2, gid="finals")
+    return bars, "histogram, bins of 0.025"
+
+
+def _legend_below(ax: Axes, handles: list[Any], labels: list[str], tick_lines: int,
+                  ncols: int) -> None:
+    """A legend under the x axis's tick labels (``tick_lines`` lines high) and its label."""
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    drop = (8 + tick_lines * 1.25 * _STYLE["xtick.labelsize"]
+            + 1.3 * _STYLE["axes.labelsize"] + 14) / 72
+    anchor = ax.transAxes + ScaledTranslation(0, -drop, fig.dpi_scale_trans)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+              bbox_transform=anchor, ncols=ncols, borderaxespad=0)
+
+
+def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
+                    finals: np.ndarray | None, ax: Axes | None) -> Figure:
+    """The one-dimensional position map (see :func:`position_map`)."""
+    a = s.arrays
+    n = a.n_members
+    ideal = a.position[:n, k].astype(float)
+    sizes = _dot_sizes(a.capability[:n])
+    ids = list(a.member_ids)
+    dim = s.dimensions[k]
+    has_band = finals is not None and len(finals) > 0
+
+    with _style():
+        created = ax is None
+        fig, ax = _axes(ax, (11.0, 3.0))  # height set below, from the number of rows
+        axes_inches = ax.get_position().width * fig.get_figwidth()
+        per_point = 1.12 / (axes_inches * 72)  # data units per point along x
+        radius = np.sqrt(sizes) / 2 * per_point
+        gap = 4 * per_point
+        label = np.array([_text_width(i, _MEMBER_FONT) for i in ids]) * per_point
+        left = ideal - radius - gap
+        right = ideal + radius + gap + label + gap
+        row_points = _ROW_INCHES * 72
+        spans = np.maximum(1, np.ceil(np.sqrt(sizes) / row_points - 0.15))
+        order = np.lexsort((np.arange(n), -a.capability[:n], ideal))
+        rows = _stack_rows(left, right, spans, order)
+        n_rows = float((rows + (spans - 1) / 2).max() + 1)
+        if created:
+            band = _BAND_ROWS + 0.6 if has_band else 0.0
+            fig.set_figheight(2.9 + _ROW_INCHES * (n_rows + band + 0.6))
+
+        ax.scatter(ideal, rows, s=sizes, color=_BLUE, edgecolors="white", linewidths=0.8,
+                   alpha=0.9, zorder=4, gid="members")
+        for x, y, r, text in zip(ideal, rows, np.sqrt(sizes) / 2, ids, strict=True):
+            ax.annotate(text, (x, y), xytext=(r + 3, 0), textcoords="offset points",
+                        ha="left", va="center", fontsize=_MEMBER_FONT, zorder=5,
+                        bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none",
+                              "alpha": 0.8})
+        handles: list[Any] = []
+        labels: list[str] = []
+        status_quo = float(a.status_quo[k])
+        proposal = float(a.proposal[k])
+        line = ax.axvline(status_quo, color=_VERMILLION, linestyle="--", linewidth=2.4,
+                          zorder=3, gid="status_quo")
+        handles.append(line)
+        labels.append(f"status quo ({s.level_label(k, status_quo)})")
+        line = ax.axvline(proposal, color=_ORANGE, linestyle="-.", linewidth=2.4, zorder=3,
+                          gid="proposal")
+        handles.append(line)
+        labels.append(f"initial proposal ({s.level_label(k, proposal)})")
+        bottom = -0.8
+        if finals is not None and has_band:
+            values = finals[:, 0]
+            median = float(np.median(values))
+            line = ax.axvline(median, color=_BLACK, linewidth=2.4, zorder=3,
+                              gid="final_median")
+            handles.append(line)
+            labels.append(f"median adopted text ({s.level_label(k, median)})")
+            base = -1.1 - _BAND_ROWS
+            bars, note = _finals_bars(ax, values, base)
+            handles.append(bars)
+            labels.append(f"where the {len(values):,} adopted texts fell\n({note})")
+            ax.axhline(base, color="#999999", linewidth=0.8, zorder=1)
+            bottom = base - 0.4
+        for key, text in _size_keys(a.capability[:n]):
+            handles.append(key)
+            labels.append(text)
+        ax.set_xlim(-0.04, max(1.04, float(right.max()) + 0.01))
+        ax.set_ylim(bottom, n_rows - 0.4)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        _level_ticks(ax.xaxis, dim, wrap=18)
+        ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+        ax.set_xlabel(dim.name or dim.id)
+        tick_lines = max((len(textwrap.wrap(lv.label, 18)) for lv in dim.levels), default=1)
+        _legend_below(ax, handles, labels, tick_lines, ncols=3)
+        shows = "Members' ideal points (dot area: capability), the status quo and the proposal"
+        if result is not None and finals is not None:
+            shows += f"; {_finals_note(result, finals)}"
+        _title(ax, s.title, shows, width=85)
+    return fig
+
+
+def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult | None,
+                      finals: np.ndarray | None, ax: Axes | None) -> Figure:
+    """The two-dimensional position map (see :func:`position_map`)."""
+    a = s.arrays
+    n = a.n_members
+    kx, ky = dims
+    ideal = a.position[:n][:, [kx, ky]].astype(float)
+    sizes = _dot_sizes(a.capability[:n])
+    ids = list(a.member_ids)
+    with _style():
+        fig, ax = _axes(ax, (10.5, 8.6))
+        handles: list[Any] = []
+        labels: list[str] = []
+        median = None
+        if finals is not None and len(finals):
+            alpha = min(0.5, max(0.12, 25 / len(finals)))
+            ax.scatter(finals[:, 0], finals[:, 1], s=30, color=_GREEN, alpha=alpha,
+                       edgecolors="none", zorder=2, gid="finals")
+            handles.append(Line2D([], [], linestyle="", marker="o", markersize=6,
+                                  color=_GREEN, alpha=0.6))
+            labels.append(f"adopted final text\n({len(finals):,} runs, translucent)")
+            median = np.median(finals, axis=0)
+        status_quo = a.status_quo[[kx, ky]].astype(float)
+        proposal = a.proposal[[kx, ky]].astype(float)
+        handles += ax.plot([status_quo[0]], [status_quo[1]], linestyle="", marker="s",
+                           markersize=14, color=_VERMILLION, markeredgecolor="white",
+                           zorder=6, gid="status_quo")
+        labels.append("status quo")
+        handles += ax.plot([proposal[0]], [proposal[1]], linestyle="", marker="D",
+                           markersize=13, color=_ORANGE, markeredgecolor="white", zorder=6,
+                           gid="proposal")
+        labels.append("initial proposal")
+        if median is not None:
+            handles += ax.plot([median[0]], [median[1]], linestyle="", marker="X",
+                               markersize=17, color=_BLACK, markeredgecolor="white",
+                               zorder=7, gid="final_median")
+            labels.append("median adopted text\n(per dimension)")
+            ax.annotate("", median, xytext=proposal, zorder=5,
+                        arrowprops={"arrowstyle": "-|>", "color": "#555555", "linewidth": 1.6,
+                                    "shrinkA": 9, "shrinkB": 11, "mutation_scale": 16})
+        ax.scatter(ideal[:, 0], ideal[:, 1], s=sizes, color=_BLUE, edgecolors="white",
+                   linewidths=0.8, alpha=0.9, zorder=4, gid="members")
+        # members at the same point share one label
+        groups: dict[tuple[float, float], list[int]] = {}
+        for i, point in enumerate(np.round(ideal, 6)):
+            groups.setdefault((float(point[0]), float(point[1])), []).append(i)
+        for (x, y), rows in groups.items():
+            names = [ids[i] for i in rows]
+            text = "\n".join(" ".join(names[j:j + 4]) for j in range(0, len(names), 4))
+            offset = float(np.sqrt(sizes[rows].max()) / 2 + 4)
+            right_side = x <= 0.85
+            ax.annotate(text, (x, y), xytext=(offset if right_side else -offset, 0),
+                        textcoords="offset points", ha="left" if right_side else "right",
+                        va="center", fontsize=_MEMBER_FONT, zorder=8,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                              "alpha": 0.7})
+        for key, text in _size_keys(a.capability[:n]):
+            handles.append(key)
+            labels.append(text)
+        ax.set_xlim(-0.05, 1.05)
+        ax.set_ylim(-0.05, 1.05)
+        _level_ticks(ax.xaxis, s.dimensions[kx], wrap=14)
+        _level_ticks(ax.yaxis, s.dimensions[ky], wrap=22)
+        ax.grid(color="#e5e5e5", linewidth=0.8)
+        ax.set_xlabel(s.dimensions[kx].name or s.dimensions[kx].id)
+        ax.set_ylabel(s.dimensions[ky].name or s.dimensions[ky].id)
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0, labelspacing=1.0)
+        shows = "Members' ideal points (dot area: capability), the status quo and the proposal"
+        if result is not None and finals is not None:
+            shows += f"; {_finals_note(result, finals)}"
+        _title(ax, s.title, shows, width=70)
+    return fig
+
+
+# --------------------------------------------------------------------------- voting power
+
+
+def _method_text(indices: PowerIndices) -> str:
+    """How the indices were computed, for a title: "exact" or "monte carlo, N samples"."""
+    method = str(indices.method).replace("_", " ").replace("-", " ").strip()
+    samples = getattr(indices, "samples", None) or getattr(indices, "n_samples", None)
+    if method.lower().startswith("monte carlo") and samples and "sample" not in method:
+        return f"monte carlo, {int(samples):,} samples"
+    return method
+
+
+def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20) -> Figure:
+    """Each member's voting power under a rule: Banzhaf and Shapley–Shubik side by side.
+
+    Horizontal bars, two per member, for the ``top`` members with the largest
+    Shapley–Shubik index, largest at the top (ties keep the members' order). Bars
+    show the indices as shares of power in %; when ``banzhaf_se`` or
+    ``shapley_shubik_se`` are given (Monte Carlo estimates), whiskers show 95 %
+    intervals (± 1.96 standard errors). The title names the rule and the method.
+
+    Args:
+        indices: a :class:`~consensus_sim.power.PowerIndices` (or any object with its
+            fields: ``members``, ``banzhaf``, ``shapley_shubik``, ``banzhaf_se``,
+            ``shapley_shubik_se``, ``method``, ``rule``).
+        ax: axes to draw into; a new figure when None.
+        top: how many members to show (all of them if there are fewer).
+
+    Returns:
+        The figure holding the chart.
+
+    Raises:
+        ValueError: ``top`` is less than 1, or the index arrays do not have one
+            value per member.
+    """
+    if top < 1:
+        raise ValueError(f"top must be at least 1 (got {top})")
+    members = list(indices.members)
+    series = {"banzhaf": indices.banzhaf, "shapley_shubik": indices.shapley_shubik,
+              "banzhaf_se": indices.banzhaf_se,
+              "shapley_shubik_se": indices.shapley_shubik_se}
+    arrays: dict[str, np.ndarray | None] = {}
+    for name, values in series.items():
+        arrays[name] = None if values is None else np.asarray(values, dtype=float)
+        if values is not None and arrays[name].shape != (len(members),):  # type: ignore[union-attr]
+            raise ValueError(f"{name} must have one value per member ({len(members)}); "
+                             f"got shape {np.shape(values)}")
+    banzhaf, shapley = arrays["banzhaf"], arrays["shapley_shubik"]
+    assert banzhaf is not None and shapley is not None
+    order = sorted(range(len(members)), key=lambda i: (-shapley[i], i))[:top]
+    rule = str(indices.rule).replace("_", " ")
+    method = _method_text(indices)
+    bars_of = [("shapley_shubik", "Shapley–Shubik", _BLUE, -0.2),
+               ("banzhaf", "Banzhaf", _ORANGE, 0.2)]
+
+    with _style():
+        fig, ax = _axes(ax, (10.0, max(4.5, 2.2 + 0.5 * len(order))))
+        y = np.arange(len(order))
+        ends = []
+        for name, label, colour, shift in bars_of:
+            values = arrays[name][order]  # type: ignore[index]
+            se = arrays[f"{name}_se"]
+            xerr = None if se is None else 100 * 1.96 * se[order]
+            bars = ax.barh(y + shift, 100 * values, height=0.4, color=colour, label=label,
+                           xerr=xerr, gid=name,
+                           error_kw={"elinewidth": 1.3, "capsize": 3, "ecolor": "#333333"})
+            end = 100 * values + (0 if xerr is None else xerr)
+            ends.append(end.max() if end.size else 0.0)
+            for bar, value, e in zip(bars.patches, values, end, strict=True):
+                ax.annotate(f"{100 * value:.1f}%", (float(e), bar.get_y() + bar.get_height() / 2),
+                            xytext=(4, 0), textcoords="offset points", ha="left",
+                            va="center", fontsize=10.5, color="#333333")
+        ax.set_yticks(y, [members[i] for i in order])
+        ax.set_ylim(len(order) - 0.45, -0.55)  # largest at the top
+        ax.set_xlim(0, max([*ends, 1.0]) * 1.15)
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel("Share of voting power (%)")
+        ax.set_ylabel("Member")
+        whiskers = any(arrays[f"{name}_se"] is not None for name, *_ in bars_of)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
+                  title="whiskers: 95% interval" if whiskers else None)
+        shown = (f"all {len(members)} members" if len(order) == len(members)
+                 else f"the {len(order)} of {len(members)} members with most Shapley–Shubik "
+                      "power")
+        _title(ax, f"Voting power under the {rule} rule",
+               f"Banzhaf and Shapley–Shubik indices of {shown} ({method})", width=65)
+    return fig
+
+
+# --------------------------------------------------------------------------- persuasion
+
+#: Colours of the members named on the persuasion chart (the palette without yellow,
+#: too pale on white, and black, the proposal's colour), repeated when more are named.
+_NAMED_COLOURS = (_BLUE, _ORANGE, _GREEN, _PURPLE, _SKY, _VERMILLION)
+
+
+def _spread(values: np.ndarray, gap: float, low: float, high: float) -> np.ndarray:
+    """Label positions near ``values``, at least ``gap`` apart, within ``low .. high``.
+
+    Labels keep their order. Labels that would overlap are grouped and each group is
+    centred on the mean of its values (so a crowd of labels spreads both ways), then
+    pushed inside ``low .. high``. When they cannot fit, they are spaced evenly.
+    """
+    order = np.argsort(values, kind="stable")
+    wanted = np.clip(values[order].astype(float), low, high)
+    if wanted.size > 1 and (wanted.size - 1) * gap > high - low:
+        placed = np.linspace(low, high, wanted.size)
+    else:
+        groups: list[list[int]] = []  # runs of consecutive labels placed as one block
+
+        def block(group: list[int]) -> tuple[float, float]:
+            span = (len(group) - 1) * gap
+            centre = float(np.mean(wanted[group]))
+            first = min(max(centre - span / 2, low), high - span)
+            return first, first + span
+
+        for j in range(wanted.size):
+            groups.append([j])
+            while len(groups) > 1 and block(groups[-2])[1] + gap > block(groups[-1])[0]:
+                last = groups.pop()
+                groups[-1].extend(last)
+        placed = np.empty_like(wanted)
+        for group in groups:
+            first, _ = block(group)
+            placed[group] = first + gap * np.arange(len(group))
+    out = np.empty_like(placed)
+    out[order] = placed
+    return out
+
+
+def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
+                     top: int = 12) -> Figure:
+    """How persuasion moved the members' ideal points, round by round, on one dimension.
+
+    One line per member through its ideal point at each round's vote (after that
+    round's pressure and persuasion, ``run.positions``). When the scenario draws no
+    noise on positions, the runs all start from the scenario's ideal points, so these
+    are shown at a "start" tick, joined by a dotted line to round 1: most of the
+    movement may happen before the first vote. The ``top`` members whose ideal point
+    moved most (widest range over the points shown; ties keep scenario order;
+    members that never moved are not named) are coloured and named at their line's
+    end, the others grey. The proposal on the table in each round is a thick dashed
+    line, the status quo a dotted one. The y axis spans 0..1, labelled with the
+    dimension's named levels where the scenario gives some.
+
+    Args:
+        run: one run of a scenario with persuasion (a ``listens_to`` section).
+        dimension: index of the dimension in ``scenario.dimensions``.
+        ax: axes to draw into; a new figure when None.
+        top: how many of the members that moved most to colour and name.
+
+    Returns:
+        The figure holding the chart.
+
+    Raises:
+        ValueError: the run recorded no ideal points (persuasion is off),
+            ``dimension`` is not an index of a dimension, or ``top < 0``.
+    """
+    s = run.scenario
+    _check_dimension(s, dimension)
+    if run.positions is None:
+        raise ValueError("this run recorded no ideal points to chart: persuasion is off in "
+                         "this scenario: add a listens_to section (see docs/scenario-format.md,"
+                         " Persuasion)")
+    if top < 0:
+        raise ValueError(f"top must be 0 or more (got {top})")
+    values = np.asarray(run.positions[:, :, dimension], dtype=float)  # (rounds, members)
+    last = values.shape[0]
+    rounds = np.arange(1, last + 1)
+    member_ids = list(s.arrays.member_ids)
+    # without noise every run starts at the scenario's ideal points: show where from
+    start = (s.arrays.position[: len(member_ids), dimension].astype(float)
+             if s.uncertainty.position_sd == 0 else None)
+    shown = values if start is None else np.vstack([start, values])
+    moved = shown.max(axis=0) - shown.min(axis=0)
+    ranked = sorted(range(len(member_ids)), key=lambda i: (-moved[i], i))
+    named = [i for i in ranked[:top] if moved[i] > 1e-9]
+    dim = s.dimensions[dimension]
+    marker = "o" if last <= 15 else None
+
+    with _style():
+        fig, ax = _axes(ax, (11.0, 6.4))
+        for i in range(len(member_ids)):
+            if i not in named:
+                ax.plot(rounds, values[:, i], color="#b3b3b3", linewidth=1.2, marker=marker,
+                        markersize=3, zorder=2, gid=f"member {member_ids[i]}")
+        colours = {i: _NAMED_COLOURS[j % len(_NAMED_COLOURS)] for j, i in enumerate(named)}
+        for i in named:
+            ax.plot(rounds, values[:, i], color=colours[i], linewidth=2.2, marker=marker,
+                    markersize=4.5, zorder=3, gid=f"member {member_ids[i]}")
+        if start is not None:
+            grey_or = [colours.get(i, "#b3b3b3") for i in range(len(member_ids))]
+            ax.add_collection(LineCollection(
+                [[(0, start[i]), (1, values[0, i])] for i in range(len(member_ids))],
+                colors=grey_or, linewidths=1.2, linestyles=":", zorder=2, gid="from_start"))
+            ax.scatter(np.zeros(len(member_ids)), start, s=30, facecolors="white",
+                       edgecolors=grey_or, linewidths=1.4, zorder=3, gid="start")
+        ax.plot(rounds, run.proposals[:last, dimension], color=_BLACK, linewidth=3.6,
+                linestyle="--", marker=marker, markersize=6, zorder=4, gid="proposal",
+                label="proposal on the table")
+        status_quo = float(s.arrays.status_quo[dimension])
+        ax.axhline(status_quo, color=_VERMILLION, linestyle=":", linewidth=2.2, zorder=1,
+                   gid="status_quo", label=f"status quo ({s.level_label(dimension, status_quo)})")
+        ax.set_ylim(-0.03, 1.03)
+        if named:
+            axes_points = ax.get_position().height * fig.get_figheight() * 72
+            gap = 14.5 / axes_points * 1.06  # one line of 11 pt text, in data units
+            ends = values[-1, named]
+            placed = _spread(ends, gap, -0.02, 1.02)
+            beside = blended_transform_factory(ax.transAxes, ax.transData)
+            for i, end, y in zip(named, ends, placed, strict=True):
+                ax.annotate(textwrap.shorten(s.actor(member_ids[i]).label, 22), (last, end),
+                            xytext=(1.03, y), textcoords=beside, ha="left", va="center",
+                            fontsize=11, color=colours[i], annotation_clip=False,
+                            arrowprops={"arrowstyle": "-", "color": colours[i],
+                                        "linewidth": 0.8, "shrinkA": 0, "shrinkB": 3})
+        ticks = _round_ticks(ax, last)
+        if start is not None:
+            ax.set_xticks([0, *ticks], ["start", *map(str, ticks)])
+        ax.set_xlim(-0.25 if start is not None else 0.75, last + 0.25)
+        _level_ticks(ax.yaxis, dim, wrap=22)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_xlabel("Round")
+        ax.set_ylabel(f"Ideal point: {dim.name or dim.id}")
+        handles, labels = ax.get_legend_handles_labels()
+        if start is not None:
+            handles.insert(0, Line2D([], [], linestyle=":", color="#777777", marker="o",
+                                     markersize=6, markerfacecolor="white", linewidth=1.2))
+            labels.insert(0, "start: the scenario's ideal point")
+        if len(named) < len(member_ids):
+            handles.append(Line2D([], [], color="#b3b3b3", linewidth=1.2))
+            labels.append("other members")
+        _legend_below(ax, handles, labels, 1, ncols=len(handles))
+        who = (f"in colour and named: the {len(named)} that moved most" if len(named) > 1
+               else "in colour and named: the one that moved" if named
+               else "no member moved" if not moved.any()
+               else "none named")
+        _title(ax, s.title, f"Persuasion: members' ideal points at each round's vote "
+                            f"({who}; outcome: {run.outcome.replace('_', ' ')})", width=75)
+    return fig
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -366,7 +957,8 @@ def save_charts(result: EnsembleResult, out_dir: Path, fmt: str = "png") -> list
     """Write every chart of ``result`` to ``out_dir`` (created if missing).
 
     Files: ``outcomes.<fmt>``, one ``trajectory_<dimension id>.<fmt>`` per dimension in
-    scenario order, and ``objections.<fmt>``. Dates and software versions are left out
+    scenario order, ``objections.<fmt>`` and ``positions.<fmt>`` (the
+    :func:`position_map` of the result). Dates and software versions are left out
     of the files, so the same result gives the same bytes.
 
     Args:
@@ -388,10 +980,32 @@ def save_charts(result: EnsembleResult, out_dir: Path, fmt: str = "png") -> list
     charts += [(f"trajectory_{dim_id}", trajectory_chart(result, k))
                for k, dim_id in enumerate(result.scenario.dimension_ids)]
     charts.append(("objections", objection_heatmap(result)))
-    paths = []
+    charts.append(("positions", position_map(result.scenario, result)))
+    return [save_figure(fig, out_dir / f"{stem}.{fmt}") for stem, fig in charts]
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write one chart to ``path``, in the format its suffix names, reproducibly.
+
+    Dates and software versions are left out of the file, so the same figure gives
+    the same bytes.
+
+    Args:
+        fig: the chart, e.g. from :func:`power_chart`.
+        path: file to write, ending in ``.png``, ``.svg`` or ``.pdf``; its folder
+            must exist.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ValueError: the suffix is not one of the formats above.
+    """
+    path = Path(path)
+    fmt = path.suffix.removeprefix(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown chart format {fmt!r} in {path.name}; allowed: "
+                         f"{', '.join(FORMATS)}")
     with _style():
-        for stem, fig in charts:
-            path = out_dir / f"{stem}.{fmt}"
-            fig.savefig(path, format=fmt, metadata=FORMATS[fmt])
-            paths.append(path)
-    return paths
+        fig.savefig(path, format=fmt, metadata=FORMATS[fmt])
+    return path
