@@ -118,3 +118,15 @@ def test_adding_runs_keeps_the_first_ones():
     small, large = (run_ensemble(s, runs=n, seed=11, jobs=1) for n in (50, 120))
     np.testing.assert_array_equal(small.final, large.final[:50])
     np.testing.assert_array_equal(small.outcome, large.outcome[:50])
+
+
+def test_replay_gives_the_same_run_in_full():
+    from consensus_sim.ensemble import replay
+
+    s = noisy_trio()
+    result = run_ensemble(s, runs=30, seed=5, jobs=1)
+    again = replay(result, 17)
+    np.testing.assert_array_equal(again.final, result.final[17])
+    assert again.rounds == result.rounds[17]
+    with pytest.raises(IndexError):
+        replay(result, 30)

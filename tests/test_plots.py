@@ -521,3 +521,17 @@ def test_save_figure_writes_one_chart_reproducibly(tmp_path):
         ).startswith(MAGIC["png"])
     with pytest.raises(ValueError, match="allowed: png, svg, pdf"):
         save_figure(power_chart(stand_in_power()), tmp_path / "power.jpg")
+
+
+def test_save_charts_adds_the_persuasion_chart_when_members_listen(tmp_path):
+    from consensus_sim import run_ensemble, scenario_from_dict
+
+    from .conftest import trio_data
+
+    data = trio_data()
+    data["listens_to"] = {"C": {"A": 1.0}}
+    data["actors"][2]["stubbornness"] = 0.5
+    result = run_ensemble(scenario_from_dict(data), runs=5, seed=0, jobs=1)
+    paths = save_charts(result, tmp_path, "png")
+    assert paths[-1].name == "persuasion.png" and paths[-2].name == "positions.png"
+    assert paths[-1].read_bytes()[:4] == b"\x89PNG"

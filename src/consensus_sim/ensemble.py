@@ -186,6 +186,17 @@ def run_ensemble(scenario: Scenario | str, runs: int = 500, seed: int = 0,
     return EnsembleResult.from_chunks(scenario, seed, chunks)
 
 
+def replay(result: EnsembleResult, index: int):
+    """Run ``index`` of an ensemble again, in full (a :class:`~.model.RunResult` with its
+    history, payments, events and positions), from its seed."""
+    from .model import NegotiationModel
+
+    if not 0 <= index < result.runs:
+        raise IndexError(f"run {index} is not in this ensemble of {result.runs} runs")
+    rng = np.random.default_rng(run_seed(result.seed, index))
+    return NegotiationModel(result.scenario, rng=rng, collect=False).run()
+
+
 @dataclass(frozen=True, eq=False)
 class EnsembleResult:
     """The results of an ensemble, one row per run, in run order."""

@@ -957,9 +957,11 @@ def save_charts(result: EnsembleResult, out_dir: Path, fmt: str = "png") -> list
     """Write every chart of ``result`` to ``out_dir`` (created if missing).
 
     Files: ``outcomes.<fmt>``, one ``trajectory_<dimension id>.<fmt>`` per dimension in
-    scenario order, ``objections.<fmt>`` and ``positions.<fmt>`` (the
-    :func:`position_map` of the result). Dates and software versions are left out
-    of the files, so the same result gives the same bytes.
+    scenario order, ``objections.<fmt>``, ``positions.<fmt>`` (the
+    :func:`position_map` of the result) and, when the scenario has persuasion,
+    ``persuasion.<fmt>``: the :func:`persuasion_chart` of the ensemble's first run
+    (replayed from its seed). Dates and software versions are left out of the files,
+    so the same result gives the same bytes.
 
     Args:
         result: the ensemble to chart.
@@ -981,6 +983,10 @@ def save_charts(result: EnsembleResult, out_dir: Path, fmt: str = "png") -> list
                for k, dim_id in enumerate(result.scenario.dimension_ids)]
     charts.append(("objections", objection_heatmap(result)))
     charts.append(("positions", position_map(result.scenario, result)))
+    if result.scenario.listens_to:
+        from .ensemble import replay
+
+        charts.append(("persuasion", persuasion_chart(replay(result, 0))))
     return [save_figure(fig, out_dir / f"{stem}.{fmt}") for stem, fig in charts]
 
 
