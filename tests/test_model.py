@@ -208,3 +208,15 @@ def test_invariants_of_every_run(data, seed):
         assert result.rounds == data["max_rounds"]
     assert np.all((result.proposals >= 0) & (result.proposals <= 1))
     np.testing.assert_array_equal(result.final, result.proposals[-1])
+
+
+def test_salience_noise_leaves_zero_saliences_at_zero(trio):
+    trio["dimensions"].append({"id": "aid"})
+    trio["status_quo"]["aid"] = 0.0
+    trio["proposal"]["position"]["aid"] = 0.0
+    trio["defaults"]["salience"] = {"scope": 1.0, "aid": 0.0}
+    trio["defaults"]["position"] = {"aid": 0.5}
+    trio["uncertainty"] = {"salience_sd": 0.2}
+    model = NegotiationModel(scenario_from_dict(trio), rng=1)
+    assert (model.salience[:, 1] == 0).all()
+    assert (model.salience[:, 0] != 1.0).any()

@@ -149,7 +149,9 @@ class NegotiationModel(mesa.Model):
             self.position += self.rng.normal(0.0, sd_position, self.position.shape)
             np.clip(self.position, 0.0, 1.0, out=self.position)
         if sd_salience > 0:
-            self.salience += self.rng.normal(0.0, sd_salience, self.salience.shape)
+            # A salience of 0 means "does not care": noise never makes it care.
+            noise = self.rng.normal(0.0, sd_salience, self.salience.shape)
+            self.salience += np.where(self.salience > 0, noise, 0.0)
             np.clip(self.salience, 0.0, 1.0, out=self.salience)
         self.tolerance = a.tolerance[: a.n_members]
         self.blocking_cost = a.blocking_cost[: a.n_members]
