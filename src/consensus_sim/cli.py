@@ -80,8 +80,14 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
     summary = result.summary()
     summary["command"] = _command_line()
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    from .sweep import base_data
+
+    manifest = {"kind": "run", "version": __version__, "scenario": spec.id,
+                "scenario_sha256": spec.content_hash(), "scenario_content": base_data(spec),
+                "seed": seed, "runs": runs, "command": summary["command"]}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     result.runs_table().to_csv(out_dir / "runs.csv", index=False, float_format="%.6f")
-    written = [out_dir / "summary.json", out_dir / "runs.csv"]
+    written = [out_dir / "summary.json", out_dir / "manifest.json", out_dir / "runs.csv"]
     if not no_charts:
         from .plots import save_charts
 
@@ -92,6 +98,238 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
     click.echo(format_summary(summary, spec))
     click.echo(f"\nWrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))
+
+
+def _vary_options(command):
+    """Options shared by sweep and sensitivity: executors, output, charts."""
+    options = [
+        click.option("--runs", "-n", type=click.IntRange(min=1), default=100, show_default=True,
+                     help="Runs per design point."),
+        click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Root seed of the design and of every run."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+                     help="Local worker processes (0 = all cores, 1 = no subprocess)."),
+        click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                     help="Run on a Dask distributed cluster instead of local processes."),
+        click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=None,
+                     help="Results folder [default: results/<scenario id>-<command>]."),
+        click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=None, help="Complete an interrupted run of this command in DIR."),
+        click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+                     show_default=True, help="Chart file format."),
+        click.option("--no-charts", is_flag=True, help="Write the tables only."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _results_dir(kind: str, scenario: str | None, out_dir: Path | None,
+                 resume_dir: Path | None):
+    """The base scenario, the folder and whether to resume, from the command line."""
+    from .store import read_manifest
+
+    if resume_dir is not None:
+        if out_dir is not None and out_dir != resume_dir:
+            raise InputError(f"--out {out_dir} and --resume {resume_dir} name different "
+                             "folders; give one")
+        manifest = _guard(read_manifest, resume_dir)
+        if manifest.get("kind") != "sweep" or (
+                kind == "sensitivity") != ("sensitivity" in manifest.get("extra", {})):
+            raise InputError(f"{resume_dir}: holds the results of another command; resume it "
+                             "with that command")
+        return manifest, resume_dir, True
+    if scenario is None:
+        raise InputError(f"consensus-sim {kind}: missing SCENARIO (or --resume DIR)")
+    spec = _load(scenario)
+    return spec, out_dir or Path("results") / f"{spec.id}-{kind}", False
+
+
+def _guard(function, *args, **kwargs):
+    """Call ``function``; turn a ScenarioError into one line and exit status 2."""
+    from .errors import ScenarioError
+
+    try:
+        return function(*args, **kwargs)
+    except ScenarioError as exc:
+        raise InputError(exc.line()) from None
+
+
+def _interrupted(out_dir: Path, kind: str) -> None:
+    click.echo(f"interrupted: finished runs are saved in {out_dir}/parts; complete them with "
+               f"consensus-sim {kind} --resume {out_dir}", err=True)
+    sys.exit(130)
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--vary", "-v", "vary", multiple=True, metavar="PATH=SPEC",
+              help="A field and its values: a:b:n, v1,v2,v3, or lo..hi with --design lhs. "
+                   "Repeat for more fields.")
+@click.option("--design", type=click.Choice(["grid", "lhs"]), default="grid", show_default=True,
+              help="Every combination of the values, or a Latin hypercube over the ranges.")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="Points of the lhs design.")
+@_vary_options
+def sweep(scenario: str | None, vary: tuple[str, ...], design: str, samples: int | None,
+          runs: int, seed: int, jobs: int, scheduler: str | None, out_dir: Path | None,
+          resume_dir: Path | None, fmt: str, no_charts: bool) -> None:
+    """Vary scenario fields over a design; run every point; stream a tidy table.
+
+    PATH names any field: actors.FRA.salience.office, rule.threshold,
+    uncertainty.position_sd, proposal.concession, defaults.tolerance, ...
+    Results go to DIR as they finish (parts/, then runs.parquet, runs.csv,
+    points.csv, charts); an interrupted sweep resumes with --resume DIR.
+    """
+    from .store import SweepSpec, run_sweep
+    from .sweep import parse_parameter
+
+    base, out_dir, resume = _results_dir("sweep", scenario, out_dir, resume_dir)
+    if resume:
+        spec = _guard(SweepSpec.from_manifest, base, str(out_dir / "manifest.json"))
+    else:
+        parameters = [_guard(parse_parameter, text) for text in vary]
+        if not parameters:
+            raise InputError("consensus-sim sweep: give at least one --vary PATH=SPEC")
+        spec = _guard(SweepSpec.create, base, {p.path: p for p in parameters}, runs=runs,
+                      seed=seed, design=design, samples=samples, jobs=jobs or 2)
+    try:
+        result = _guard(run_sweep, spec, out=out_dir, jobs=jobs or None, scheduler=scheduler,
+                        progress=None, resume=resume)
+    except KeyboardInterrupt:
+        _interrupted(out_dir, "sweep")
+    points = result.points()
+    written = ["manifest.json", "runs.parquet", "runs.csv", "points.csv"]
+    if not no_charts:
+        from .sweep_plots import save_sweep_charts
+
+        written += [p.name for p in save_sweep_charts(points, [p.path for p in spec.parameters],
+                                                      out_dir, fmt)]
+    click.echo(format_points(points, spec))
+    click.echo(f"\nWrote {len(written)} files to {out_dir}/: " + ", ".join(written))
+
+
+def format_points(points, spec) -> str:
+    """The terminal summary of a sweep: one line per point (at most 20)."""
+    paths = [p.path for p in spec.parameters]
+    lines = [f"{spec.scenario.title}: {len(spec.points)} points x {spec.runs} runs, "
+             f"seed {spec.seed}, design {spec.design}", ""]
+    widths = [max(len(p), 8) for p in paths]
+    header = "  ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
+    lines.append(f"{header}  {'any agreement':>13}  {'95% interval':>15}  {'rounds':>6}")
+    for _, row in points.head(20).iterrows():
+        values = "  ".join(f"{_short(row[p]):>{w}}" for p, w in zip(paths, widths, strict=True))
+        low, high = 100 * row["p_adopted_any_low"], 100 * row["p_adopted_any_high"]
+        lines.append(f"{values}  {100 * row['p_adopted_any']:12.1f}%  "
+                     f"{low:6.1f}–{high:5.1f}%  {row['mean_rounds']:6.2f}")
+    if len(points) > 20:
+        lines.append(f"  … {len(points) - 20} more points in points.csv")
+    return "\n".join(lines)
+
+
+def _short(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="PATH=lo..hi",
+              help="A field and its range. Repeat for more fields.")
+@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol",
+              show_default=True)
+@click.option("--samples", type=click.IntRange(min=2), default=64, show_default=True,
+              help="SALib's N (a power of 2 for sobol).")
+@click.option("--metric", type=click.Choice(["p_adopted", "mean_scope", "mean_rounds"]),
+              default="p_adopted", show_default=True)
+@_vary_options
+def sensitivity(scenario: str | None, params: tuple[str, ...], method: str, samples: int,
+                metric: str, runs: int, seed: int, jobs: int, scheduler: str | None,
+                out_dir: Path | None, resume_dir: Path | None, fmt: str,
+                no_charts: bool) -> None:
+    """Global sensitivity (Sobol' or Morris, via SALib) of an outcome metric."""
+    from .sensitivity import sensitivity as analyse
+    from .sweep import parse_parameter
+
+    base, out_dir, resume = _results_dir("sensitivity", scenario, out_dir, resume_dir)
+    if resume:
+        from .store import SweepSpec
+
+        spec = _guard(SweepSpec.from_manifest, base, str(out_dir / "manifest.json"))
+        settings = spec.extra["sensitivity"]
+        method, metric = settings["method"], settings["metric"]
+        samples, runs, seed = spec.samples, spec.runs, spec.seed
+        ranges = {p.path: f"{p.bounds[0]}..{p.bounds[1]}" for p in spec.parameters}
+        base = spec.scenario
+    else:
+        parsed = [_guard(parse_parameter, text, "--param") for text in params]
+        ranges = {p.path: p for p in parsed}
+    try:
+        result = _guard(analyse, base, ranges, method=method, samples=samples, metric=metric,
+                        runs=runs, seed=seed, jobs=jobs or None, scheduler=scheduler,
+                        out=out_dir, resume=resume, progress=None)
+    except KeyboardInterrupt:
+        _interrupted(out_dir, "sensitivity")
+    written = ["manifest.json", "runs.parquet", "runs.csv", "points.csv", "sensitivity.csv"]
+    if not no_charts:
+        from .plots import save_figure
+        from .sweep_plots import sensitivity_chart
+
+        path = save_figure(sensitivity_chart(result.indices, method,
+                                             title=f"{result.sweep.spec.scenario.title}: "
+                                                   f"sensitivity of {metric}"),
+                           out_dir / f"sensitivity.{fmt}")
+        written.append(path.name)
+    click.echo(f"{result.sweep.spec.scenario.title}: {method} sensitivity of {metric} "
+               f"({len(result.values)} sample points x {runs} runs, seed {seed})")
+    click.echo(result.indices.to_string(index=False))
+    click.echo(f"\nWrote {len(written)} files to {out_dir}/: " + ", ".join(written))
+
+
+@cli.command()
+@click.argument("results", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Chart file format.")
+def plot(results: Path, fmt: str) -> None:
+    """Re-draw the charts of a results folder (from run, sweep or sensitivity)."""
+    from .store import SweepSpec, read_manifest
+
+    manifest = _guard(read_manifest, results)
+    kind = manifest.get("kind")
+    if kind == "run":
+        from .ensemble import run_ensemble
+        from .plots import save_charts
+        from .scenario import scenario_from_dict
+
+        spec = _guard(scenario_from_dict, manifest["scenario_content"],
+                      str(results / "manifest.json"))
+        ensemble = run_ensemble(spec, runs=manifest["runs"], seed=manifest["seed"], jobs=None)
+        paths = save_charts(ensemble, results, fmt)
+    elif kind == "sweep":
+        import pandas as pd
+
+        spec = _guard(SweepSpec.from_manifest, manifest, str(results / "manifest.json"))
+        if not (results / "points.csv").exists():
+            raise InputError(f"{results}: the sweep is not finished (no points.csv); "
+                             f"complete it with --resume {results}")
+        points = pd.read_csv(results / "points.csv")
+        if "sensitivity" in spec.extra:
+            from .plots import save_figure
+            from .sweep_plots import sensitivity_chart
+
+            indices = pd.read_csv(results / "sensitivity.csv")
+            settings = spec.extra["sensitivity"]
+            paths = [save_figure(sensitivity_chart(
+                indices, settings["method"],
+                title=f"{spec.scenario.title}: sensitivity of {settings['metric']}"),
+                results / f"sensitivity.{fmt}")]
+        else:
+            from .sweep_plots import save_sweep_charts
+
+            paths = save_sweep_charts(points, [p.path for p in spec.parameters], results, fmt)
+    else:
+        raise InputError(f"{results}/manifest.json: unknown kind {kind!r}; allowed: run, sweep")
+    click.echo(f"Wrote {len(paths)} charts to {results}/: " + ", ".join(p.name for p in paths))
 
 
 @cli.command()

@@ -40,9 +40,13 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def run_seed(seed: int, index: int) -> np.random.SeedSequence:
-    """The seed sequence of run ``index``: child ``index`` of ``SeedSequence(seed)``."""
-    return np.random.SeedSequence(seed, spawn_key=(index,))
+def run_seed(seed: int, index: int, prefix: tuple[int, ...] = ()) -> np.random.SeedSequence:
+    """The seed sequence of run ``index``: child ``index`` of ``SeedSequence(seed)``.
+
+    A sweep gives each grid point its own ``prefix`` (see :mod:`.sweep`), so run
+    ``index`` of a point is child ``(*prefix, index)``.
+    """
+    return np.random.SeedSequence(seed, spawn_key=(*prefix, index))
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,7 +65,8 @@ class Chunk:
     fired: np.ndarray  # (n, n_events) bool
 
 
-def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chunk:
+def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
+                   prefix: tuple[int, ...] = ()) -> Chunk:
     """Run ``start .. stop-1`` of the ensemble with ``seed`` (the per-run loop)."""
     from .model import NegotiationModel
 
@@ -80,7 +85,7 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chun
     dim_index = {dim: k for k, dim in enumerate(scenario.dimension_ids)}
     fired = np.zeros((n, len(event_index)), dtype=bool)
     for j in range(n):
-        rng = np.random.default_rng(run_seed(seed, start + j))
+        rng = np.random.default_rng(run_seed(seed, start + j, prefix))
         result = NegotiationModel(scenario, rng=rng, collect=False).run()
         objecting = result.responses == OBJECT
         outcome[j] = _OUTCOME_CODE[result.outcome]
