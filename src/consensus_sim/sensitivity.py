@@ -105,9 +105,18 @@ def metric_values(result: SweepResult, metric: str) -> np.ndarray:
 
 def analyse(problem: dict[str, Any], method: str, x: np.ndarray, y: np.ndarray,
             seed: int) -> pd.DataFrame:
-    """SALib's analysis of ``y``, as one row per parameter."""
+    """SALib's analysis of ``y``, as one row per parameter.
+
+    When the metric does not vary at all over the sample, no parameter moves it:
+    every index is 0 (SALib's estimators would divide by a zero variance).
+    """
     import pandas as pd
 
+    if np.ptp(y) == 0:
+        keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else (
+            "mu_star", "mu_star_conf", "sigma", "mu")
+        return pd.DataFrame({"parameter": problem["names"],
+                             **{k: np.zeros(problem["num_vars"]) for k in keys}})
     if method == "sobol":
         from SALib.analyze import sobol
 
