@@ -82,3 +82,17 @@ def test_cli_does_not_import_heavy_modules_for_help():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_plot_redraws_the_charts_of_a_run(tmp_path, capsys):
+    out = tmp_path / "r"
+    code, _, err = run_cli(capsys, "run", str(DATA / "trio.yaml"), "-n", "20", "--seed", "4",
+                           "--jobs", "1", "--out", str(out), "--format", "svg")
+    assert code == 0, err
+    before = (out / "outcomes.svg").read_bytes()
+    (out / "outcomes.svg").unlink()
+    code, printed, _ = run_cli(capsys, "plot", str(out), "--format", "svg")
+    assert code == 0 and "outcomes.svg" in printed
+    assert (out / "outcomes.svg").read_bytes() == before
+    code, _, err = run_cli(capsys, "plot", str(tmp_path))
+    assert code == 2 and "no manifest.json here" in err
