@@ -65,7 +65,8 @@ def test_no_charts_and_quiet(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "run", str(DATA / "trio.yaml"), "-n", "5", "--no-charts",
                            "--quiet", "--out", str(tmp_path))
     assert code == 0 and out.strip() == str(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "runs.csv", "summary.json"]
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["manifest.json", "runs.csv", "summary.json"]
 
 
 def test_help_and_module_entry_point():
