@@ -15,6 +15,7 @@ Usage: python benchmarks/bench_sweep.py [--max-runs 1000000] [--executor-runs 20
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
 import tempfile
@@ -31,10 +32,8 @@ VARY = [f"uncertainty.position_sd=0:0.2:{POINTS}"]
 def tree_rss(process: psutil.Process) -> int:
     total = 0
     for p in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 

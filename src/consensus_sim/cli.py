@@ -404,6 +404,77 @@ def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
         click.echo(line)
 
 
+@cli.command()
+@click.argument("scenario")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Runs of the simulation beside the classic models.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0 = all cores, 1 = no subprocess).")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Also write predictions.csv and the chart here.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Chart file format.")
+def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
+            out_dir: Path | None, fmt: str) -> None:
+    """Classic bargaining models' forecasts beside the simulation's outcome.
+
+    Weighted median, Achen's compromise, the Nash bargaining solution, Bueno de
+    Mesquita's expected-utility model and Stokman's exchange model, per dimension,
+    on the dimension's original scale.
+    """
+    spec = _load(scenario)
+    from .predict import predict as forecast
+
+    prediction = forecast(spec, runs=runs, seed=seed, jobs=jobs or None)
+    if out_dir is not None:
+        _prepare_dir(out_dir)
+        prediction.table.to_csv(out_dir / "predictions.csv", index=False, float_format="%.6f")
+        from .plots import models_chart, save_figure
+
+        for k, dim in enumerate(spec.dimension_ids):
+            save_figure(models_chart(prediction, k), out_dir / f"models_{dim}.{fmt}")
+    if as_json:
+        click.echo(json.dumps(prediction.to_dict(), indent=2))
+        return
+    click.echo(f"{spec.title}: forecasts per dimension (simulation: {runs} runs, seed {seed}; "
+               f"{100 * prediction.p_adopted:.1f}% adopt a text)")
+    click.echo(prediction.table.to_string(index=False, float_format=lambda v: f"{v:.3f}",
+                                          na_rep="no text"))
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--from", "kind", type=click.Choice(["decide", "bdm-csv"]), required=True,
+              help="decide: tab-separated #A/#P/#M/#D rows; bdm-csv: Actor,Capability,"
+                   "Position,Salience.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The scenario file to write.")
+@click.option("--title", default=None, help="The scenario's title [default: the file name].")
+@click.option("--status-quo", default="lower", show_default=True,
+              help="lower or upper end of each scale, or a number on the original scale.")
+def import_(file: Path, kind: str, output: Path, title: str | None, status_quo: str) -> None:
+    """Turn a DECIDE or BDM-style data file into a scenario (positions rescaled to
+    [0, 1], the original scale recorded)."""
+    from .importers import import_bdm_csv, import_decide, write_scenario
+    from .scenario import scenario_from_dict
+
+    try:
+        value: str | float = float(status_quo)
+    except ValueError:
+        if status_quo not in ("lower", "upper"):
+            raise InputError(f"--status-quo: {status_quo!r} is not allowed; allowed: lower, "
+                             "upper or a number") from None
+        value = status_quo
+    reader = import_decide if kind == "decide" else import_bdm_csv
+    data = _guard(reader, file, status_quo=value, title=title)
+    spec = _guard(scenario_from_dict, data, str(file))
+    write_scenario(data, output)
+    click.echo(f"{output}: {len(spec.members)} members, {len(spec.dimensions)} dimension(s) "
+               f"from {file}")
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_scenarios(as_json: bool) -> None:

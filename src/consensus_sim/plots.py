@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from .power import PowerIndices
     from .scenario import Dimension, Scenario
 
-__all__ = ["objection_heatmap", "outcome_chart", "persuasion_chart", "position_map",
+__all__ = ["models_chart", "objection_heatmap", "outcome_chart", "persuasion_chart",
+           "position_map",
            "power_chart", "save_charts", "save_figure", "trajectory_chart"]
 
 #: The Okabe–Ito palette (Okabe & Ito 2008), distinguishable with any colour vision.
@@ -951,6 +952,71 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
 
 
 # --------------------------------------------------------------------------- files
+
+
+def models_chart(prediction: Any, dimension: int = 0, ax: Axes | None = None) -> Figure:
+    """The classic bargaining models side by side with the simulation, on one dimension.
+
+    One row per model (the simulation's modal and mean adopted texts last), a dot at
+    its forecast on the dimension's original scale; members' ideal points as ticks
+    along the bottom, the status quo and the initial proposal as lines.
+
+    Args:
+        prediction: a :class:`~consensus_sim.predict.Prediction`.
+        dimension: index of the dimension to draw.
+        ax: axes to draw into; a new figure when None.
+    """
+    from .bargaining import Forecast
+
+    s = prediction.scenario
+    _check_dimension(s, dimension)
+    dim = s.dimensions[dimension]
+    table = prediction.table
+    column = s.dimension_ids[dimension]
+    names = table["model"].tolist()
+    values = table[column].to_numpy(dtype=float)
+    a = s.arrays
+
+    def scaled(x: np.ndarray) -> np.ndarray:
+        full = np.zeros((len(x), len(s.dimensions)))
+        full[:, dimension] = x
+        return np.array([Forecast("x", row).on_scale(s)[dimension] for row in full])
+
+    members = scaled(a.position[: a.n_members, dimension])
+    reference = scaled(np.array([a.status_quo[dimension], a.proposal[dimension]]))
+    with _style():
+        fig, ax = _axes(ax, (9.0, 3.2 + 0.55 * len(names)))
+        rows = np.arange(len(names))[::-1]
+        simulated = np.array(["simulation" in n for n in names])
+        ax.scatter(values[~simulated], rows[~simulated], s=110, color=_BLUE, zorder=3,
+                   label="classic model")
+        ax.scatter(values[simulated], rows[simulated], s=130, marker="D", color=_ORANGE,
+                   zorder=3, label=f"simulation ({100 * prediction.p_adopted:.0f}% of runs "
+                                   "adopt a text)")
+        for row, value in zip(rows, values, strict=True):
+            if np.isfinite(value):
+                ax.annotate(f"{value:.2f}", (value, row), xytext=(0, 9),
+                            textcoords="offset points", ha="center", fontsize=10.5)
+            else:
+                ax.text(np.nanmean(members), row, "no text adopted", ha="center",
+                        va="center", fontsize=10.5, color="0.35")
+        ax.plot(members, np.full(members.size, -0.9), "|", color="0.35", markersize=14,
+                label="members' ideal points")
+        ax.axvline(reference[0], color=_VERMILLION, linestyle="--", linewidth=1.6,
+                   label="status quo")
+        ax.axvline(reference[1], color="0.35", linestyle=":", linewidth=1.6,
+                   label="initial proposal")
+        ax.set_yticks(rows, [n.replace("_", " ") for n in names])
+        ax.set_ylim(-1.5, len(names) - 0.4)
+        scale = dim.scale
+        label = f"{dim.name or dim.id}" + (f" ({scale.unit})" if scale and scale.unit else "")
+        ax.set_xlabel(textwrap.fill(label, 60))
+        if scale is None and dim.levels:
+            _level_ticks(ax.xaxis, dim, wrap=14)
+        fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=10.5)
+        _title(ax, s.title, "Classic bargaining models beside the simulation "
+                            f"({prediction.ensemble.runs:,} runs)", width=45)
+    return fig
 
 
 def save_charts(result: EnsembleResult, out_dir: Path, fmt: str = "png") -> list[Path]:

@@ -63,6 +63,20 @@ class Level(_Strict):
     label: str = Field(min_length=1)
 
 
+class Scale(_Strict):
+    """A dimension's original scale (e.g. 4 to 10 years), for reporting forecasts on it."""
+
+    min: float
+    max: float
+    unit: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if not self.max > self.min:
+            raise ValueError(f"max must be greater than min (got min {self.min}, max {self.max})")
+        return self
+
+
 class Dimension(_Strict):
     """One component of the proposal, a number in [0, 1].
 
@@ -77,6 +91,7 @@ class Dimension(_Strict):
     levels: tuple[Level, ...] = ()
     side: bool = False
     payer: str | None = None
+    scale: Scale | None = None
 
     @model_validator(mode="after")
     def _levels_increase(self) -> Dimension:
@@ -536,6 +551,7 @@ def scenario_from_dict(data: Any, source: str = "<scenario>") -> Scenario:
 
 # Which model a list or mapping holds, to name allowed fields in "unknown field" errors.
 _CONTAINERS: dict[str, type[BaseModel]] = {
+    "scale": Scale,
     "events": Event,
     "dimensions": Dimension,
     "levels": Level,
