@@ -535,3 +535,21 @@ def test_save_charts_adds_the_persuasion_chart_when_members_listen(tmp_path):
     paths = save_charts(result, tmp_path, "png")
     assert paths[-1].name == "persuasion.png" and paths[-2].name == "positions.png"
     assert paths[-1].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_talk_style_enlarges_fonts_and_lines_only_inside_its_block(trio_result):
+    import matplotlib
+
+    from consensus_sim.plots import chart_style
+
+    normal = outcome_chart(trio_result).axes[0]
+    with chart_style("talk"):
+        talk = outcome_chart(trio_result).axes[0]
+        curve = trajectory_chart(trio_result).axes[0]
+    assert talk.title.get_fontsize() > normal.title.get_fontsize()
+    assert talk.xaxis.label.get_fontsize() > normal.xaxis.label.get_fontsize()
+    assert max(line.get_linewidth() for line in curve.lines) >= 3.5
+    assert matplotlib.rcParams["font.size"] != 17  # nothing leaks out
+    with (pytest.raises(ValueError, match="unknown chart style 'poster'; allowed: default, "
+                                          "talk"), chart_style("poster")):
+        pass

@@ -30,6 +30,25 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
+def _style_option(command):
+    """Add ``--style default|talk`` to a command that draws charts."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(*args, style: str = "default", **kwargs):
+        if style == "default":
+            return command(*args, **kwargs)
+        from .plots import chart_style
+
+        with chart_style(style):
+            return command(*args, **kwargs)
+
+    return click.option("--style", type=click.Choice(["default", "talk"]), default="default",
+                        show_default=True,
+                        help="Chart style; talk: large fonts and thick lines for a "
+                             "lecture hall.")(wrapper)
+
+
 def _load(name: str):
     from .errors import ScenarioError
     from .scenario import load_scenario
@@ -64,6 +83,7 @@ def cli() -> None:
               show_default=True, help="Chart file format.")
 @click.option("--no-charts", is_flag=True, help="Write summary.json and runs.csv only.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder.")
+@_style_option
 def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fmt: str,
         no_charts: bool, quiet: bool) -> None:
     """Run SCENARIO many times and summarise the outcomes.
@@ -172,6 +192,7 @@ def _interrupted(out_dir: Path, kind: str) -> None:
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="Points of the lhs design.")
 @_vary_options
+@_style_option
 def sweep(scenario: str | None, vary: tuple[str, ...], design: str, samples: int | None,
           runs: int, seed: int, jobs: int, scheduler: str | None, out_dir: Path | None,
           resume_dir: Path | None, fmt: str, no_charts: bool) -> None:
@@ -243,6 +264,7 @@ def _short(value) -> str:
 @click.option("--metric", type=click.Choice(["p_adopted", "mean_scope", "mean_rounds"]),
               default="p_adopted", show_default=True)
 @_vary_options
+@_style_option
 def sensitivity(scenario: str | None, params: tuple[str, ...], method: str, samples: int,
                 metric: str, runs: int, seed: int, jobs: int, scheduler: str | None,
                 out_dir: Path | None, resume_dir: Path | None, fmt: str,
@@ -290,6 +312,7 @@ def sensitivity(scenario: str | None, params: tuple[str, ...], method: str, samp
 @click.argument("results", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Chart file format.")
+@_style_option
 def plot(results: Path, fmt: str) -> None:
     """Re-draw the charts of a results folder (from run, sweep or sensitivity)."""
     from .store import SweepSpec, read_manifest
@@ -369,6 +392,7 @@ def validate(files: tuple[str, ...]) -> None:
               default=None, help="Also write power.csv and a chart to this folder.")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Chart file format.")
+@_style_option
 def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
           out_dir: Path | None, fmt: str) -> None:
     """Voting power of each member under SCENARIO's rule (Banzhaf, Shapley-Shubik)."""
@@ -416,6 +440,7 @@ def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
               default=None, help="Also write predictions.csv and the chart here.")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Chart file format.")
+@_style_option
 def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
             out_dir: Path | None, fmt: str) -> None:
     """Classic bargaining models' forecasts beside the simulation's outcome.

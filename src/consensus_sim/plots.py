@@ -17,6 +17,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from .power import PowerIndices
     from .scenario import Dimension, Scenario
 
-__all__ = ["models_chart", "objection_heatmap", "outcome_chart", "persuasion_chart",
+__all__ = ["chart_style", "models_chart", "objection_heatmap", "outcome_chart", "persuasion_chart",
            "position_map",
            "power_chart", "save_charts", "save_figure", "trajectory_chart"]
 
@@ -100,14 +101,56 @@ _STYLE: dict[str, Any] = {
     "svg.hashsalt": "consensus-sim",
 }
 
+#: Named styles: changes to :data:`_STYLE`, and how much to scale the font sizes and
+#: line widths that charts set one by one. ``talk``: large fonts and thick lines, for
+#: a lecture hall.
+STYLES: dict[str, tuple[dict[str, Any], float, float]] = {
+    "default": ({}, 1.0, 1.0),
+    "talk": ({
+        "font.size": 17, "axes.titlesize": 20, "axes.labelsize": 18,
+        "xtick.labelsize": 16, "ytick.labelsize": 16, "legend.fontsize": 15,
+        "lines.linewidth": 3.5, "lines.markersize": 9, "axes.linewidth": 1.6,
+        "xtick.major.width": 1.6, "ytick.major.width": 1.6, "xtick.major.size": 6,
+        "ytick.major.size": 6,
+    }, 1.35, 1.7),
+}
+_current_style: ContextVar[str] = ContextVar("chart_style", default="default")
+
 _TITLE_WIDTH = 50  # characters per title line: 15 pt bold over a ~6 inch wide axes
 
 
 @contextmanager
-def _style() -> Iterator[None]:
-    """Apply the charts' look (:data:`_STYLE`) to everything created or saved inside."""
-    with matplotlib.rc_context(_STYLE):
+def chart_style(name: str) -> Iterator[None]:
+    """Draw (and save) the charts made inside in the named style (see :data:`STYLES`).
+
+    >>> with chart_style("talk"):  # doctest: +SKIP
+    ...     save_charts(result, "slides/")
+    """
+    if name not in STYLES:
+        raise ValueError(f"unknown chart style {name!r}; allowed: {', '.join(STYLES)}")
+    token = _current_style.set(name)
+    try:
         yield
+    finally:
+        _current_style.reset(token)
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """Apply the charts' look (:data:`_STYLE` and the current style) to everything
+    created or saved inside."""
+    with matplotlib.rc_context({**_STYLE, **STYLES[_current_style.get()][0]}):
+        yield
+
+
+def _pt(size: float) -> float:
+    """A font size set by hand, scaled to the current style."""
+    return size * STYLES[_current_style.get()][1]
+
+
+def _lw(width: float) -> float:
+    """A line width set by hand, scaled to the current style."""
+    return width * STYLES[_current_style.get()][2]
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -124,6 +167,7 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
 
 def _title(ax: Axes, scenario_title: str, shows: str, width: int = _TITLE_WIDTH) -> None:
     """Title a chart with the scenario, then what the chart shows, wrapped to ``width``."""
+    width = int(width / STYLES[_current_style.get()][1])  # larger fonts, shorter lines
     lines = [textwrap.fill(text, width) for text in (scenario_title, shows)]
     ax.set_title("\n".join(lines), loc="left")
 
@@ -200,14 +244,14 @@ def outcome_chart(result: EnsembleResult, ax: Axes | None = None) -> Figure:
         for xi, p, top in zip(x, share, high, strict=True):
             ax.annotate(_percent(p), (xi, 100 * top), xytext=(0, 5),
                         textcoords="offset points", ha="center", va="bottom",
-                        fontsize=13, fontweight="bold")
+                        fontsize=_pt(13), fontweight="bold")
         ax.set_xticks(x, [OUTCOME_LABELS[o] for o in OUTCOMES])
         ax.set_xlabel("Outcome")
         ax.set_ylabel("Share of runs (%)")
         ax.set_ylim(0, 112)
         ax.set_yticks(np.arange(0, 101, 20))
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))
         _title(ax, result.scenario.title,
                f"Outcomes of {n:,} simulated runs (whiskers: 95% Wilson interval)", width=70)
     return fig
@@ -259,17 +303,17 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
         fig, ax = _axes(ax, (10.0, 5.8))
         segments = [np.column_stack([rounds[: int(r)], values[j, : int(r)]])
                     for j, r in enumerate(result.rounds[:shown])]
-        ax.add_collection(LineCollection(segments, colors=_BLUE, linewidths=0.8, alpha=alpha,
+        ax.add_collection(LineCollection(segments, colors=_BLUE, linewidths=_lw(0.8), alpha=alpha,
                                          gid="runs", zorder=2))
-        ax.axhline(status_quo, color=_VERMILLION, linestyle="--", linewidth=2,
+        ax.axhline(status_quo, color=_VERMILLION, linestyle="--", linewidth=_lw(2),
                    label=f"status quo ({s.level_label(dimension, status_quo)})", zorder=3)
-        ax.plot(rounds, median, color=_BLACK, linewidth=3.2, marker="o", markersize=6,
+        ax.plot(rounds, median, color=_BLACK, linewidth=_lw(3.2), marker="o", markersize=6,
                 label="median of the runs still\nnegotiating (their number\nabove each point)",
                 zorder=4)
         ticks = _round_ticks(ax, last)
         for r in ticks:
             ax.annotate(f"{still[r - 1]:,}", (r, median[r - 1]), xytext=(0, 9),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=10.5,
+                        textcoords="offset points", ha="center", va="bottom", fontsize=_pt(10.5),
                         color="#333333", zorder=5,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                               "alpha": 0.8})
@@ -279,13 +323,13 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
             ax.set_yticks([lv.value for lv in dim.levels], [lv.label for lv in dim.levels])
         else:
             ax.set_yticks(np.linspace(0, 1, 5))
-        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))
         ax.set_xlabel("Round")
         ax.set_ylabel(name)
         what = "each run" if shown == result.runs else f"first {shown:,} of {result.runs:,} runs"
         handles, labels = ax.get_legend_handles_labels()
         if shown:  # the lines' own alpha would make the legend key invisible
-            handles.insert(0, Line2D([], [], color=_BLUE, linewidth=1.5, alpha=0.6))
+            handles.insert(0, Line2D([], [], color=_BLUE, linewidth=_lw(1.5), alpha=0.6))
             labels.insert(0, what)
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                   borderaxespad=0)
@@ -340,7 +384,7 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
             for (row, col), value in np.ndenumerate(cells):
                 if not np.isnan(value):
                     ax.text(col + 1, row, f"{100 * value:.0f}", ha="center", va="center",
-                            fontsize=10.5, color=_BLACK if value > 0.55 else "white")
+                            fontsize=_pt(10.5), color=_BLACK if value > 0.55 else "white")
         ax.set_yticks(np.arange(len(order)), names)
         _round_ticks(ax, last)
         ax.tick_params(length=0)
@@ -527,7 +571,7 @@ def _finals_bars(ax: Axes, values: np.ndarray, base: float) -> tuple[BarContaine
                       edgecolor="none", zorder=2, gid="finals")
         for x, h, p in zip(distinct, heights, share, strict=True):
             ax.annotate(_percent(float(p)), (float(x), base + h), xytext=(0, 2),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=11,
+                        textcoords="offset points", ha="center", va="bottom", fontsize=_pt(11),
                         fontweight="bold", color="#00664a", zorder=5)
         return bars, "bars: share of them at each text"
     counts, edges = np.histogram(values, bins=40, range=(0.0, 1.0))
@@ -580,7 +624,7 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
             band = _BAND_ROWS + 0.6 if has_band else 0.0
             fig.set_figheight(2.9 + _ROW_INCHES * (n_rows + band + 0.6))
 
-        ax.scatter(ideal, rows, s=sizes, color=_BLUE, edgecolors="white", linewidths=0.8,
+        ax.scatter(ideal, rows, s=sizes, color=_BLUE, edgecolors="white", linewidths=_lw(0.8),
                    alpha=0.9, zorder=4, gid="members")
         for x, y, r, text in zip(ideal, rows, np.sqrt(sizes) / 2, ids, strict=True):
             ax.annotate(text, (x, y), xytext=(r + 3, 0), textcoords="offset points",
@@ -591,11 +635,11 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
         labels: list[str] = []
         status_quo = float(a.status_quo[k])
         proposal = float(a.proposal[k])
-        line = ax.axvline(status_quo, color=_VERMILLION, linestyle="--", linewidth=2.4,
+        line = ax.axvline(status_quo, color=_VERMILLION, linestyle="--", linewidth=_lw(2.4),
                           zorder=3, gid="status_quo")
         handles.append(line)
         labels.append(f"status quo ({s.level_label(k, status_quo)})")
-        line = ax.axvline(proposal, color=_ORANGE, linestyle="-.", linewidth=2.4, zorder=3,
+        line = ax.axvline(proposal, color=_ORANGE, linestyle="-.", linewidth=_lw(2.4), zorder=3,
                           gid="proposal")
         handles.append(line)
         labels.append(f"initial proposal ({s.level_label(k, proposal)})")
@@ -603,7 +647,7 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
         if finals is not None and has_band:
             values = finals[:, 0]
             median = float(np.median(values))
-            line = ax.axvline(median, color=_BLACK, linewidth=2.4, zorder=3,
+            line = ax.axvline(median, color=_BLACK, linewidth=_lw(2.4), zorder=3,
                               gid="final_median")
             handles.append(line)
             labels.append(f"median adopted text ({s.level_label(k, median)})")
@@ -611,7 +655,7 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
             bars, note = _finals_bars(ax, values, base)
             handles.append(bars)
             labels.append(f"where the {len(values):,} adopted texts fell\n({note})")
-            ax.axhline(base, color="#999999", linewidth=0.8, zorder=1)
+            ax.axhline(base, color="#999999", linewidth=_lw(0.8), zorder=1)
             bottom = base - 0.4
         for key, text in _size_keys(a.capability[:n]):
             handles.append(key)
@@ -621,7 +665,7 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         _level_ticks(ax.xaxis, dim, wrap=18)
-        ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+        ax.grid(axis="x", color="#dddddd", linewidth=_lw(0.8))
         ax.set_xlabel(dim.name or dim.id)
         tick_lines = max((len(textwrap.wrap(lv.label, 18)) for lv in dim.levels), default=1)
         _legend_below(ax, handles, labels, tick_lines, ncols=3)
@@ -673,7 +717,7 @@ def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult
                         arrowprops={"arrowstyle": "-|>", "color": "#555555", "linewidth": 1.6,
                                     "shrinkA": 9, "shrinkB": 11, "mutation_scale": 16})
         ax.scatter(ideal[:, 0], ideal[:, 1], s=sizes, color=_BLUE, edgecolors="white",
-                   linewidths=0.8, alpha=0.9, zorder=4, gid="members")
+                   linewidths=_lw(0.8), alpha=0.9, zorder=4, gid="members")
         # members at the same point share one label
         groups: dict[tuple[float, float], list[int]] = {}
         for i, point in enumerate(np.round(ideal, 6)):
@@ -695,7 +739,7 @@ def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult
         ax.set_ylim(-0.05, 1.05)
         _level_ticks(ax.xaxis, s.dimensions[kx], wrap=14)
         _level_ticks(ax.yaxis, s.dimensions[ky], wrap=22)
-        ax.grid(color="#e5e5e5", linewidth=0.8)
+        ax.grid(color="#e5e5e5", linewidth=_lw(0.8))
         ax.set_xlabel(s.dimensions[kx].name or s.dimensions[kx].id)
         ax.set_ylabel(s.dimensions[ky].name or s.dimensions[ky].id)
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
@@ -778,12 +822,12 @@ def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20) ->
             for bar, value, e in zip(bars.patches, values, end, strict=True):
                 ax.annotate(f"{100 * value:.1f}%", (float(e), bar.get_y() + bar.get_height() / 2),
                             xytext=(4, 0), textcoords="offset points", ha="left",
-                            va="center", fontsize=10.5, color="#333333")
+                            va="center", fontsize=_pt(10.5), color="#333333")
         ax.set_yticks(y, [members[i] for i in order])
         ax.set_ylim(len(order) - 0.45, -0.55)  # largest at the top
         ax.set_xlim(0, max([*ends, 1.0]) * 1.15)
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+        ax.grid(axis="x", color="#dddddd", linewidth=_lw(0.8))
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel("Share of voting power (%)")
         ax.set_ylabel("Member")
@@ -893,24 +937,24 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
         fig, ax = _axes(ax, (11.0, 6.4))
         for i in range(len(member_ids)):
             if i not in named:
-                ax.plot(rounds, values[:, i], color="#b3b3b3", linewidth=1.2, marker=marker,
+                ax.plot(rounds, values[:, i], color="#b3b3b3", linewidth=_lw(1.2), marker=marker,
                         markersize=3, zorder=2, gid=f"member {member_ids[i]}")
         colours = {i: _NAMED_COLOURS[j % len(_NAMED_COLOURS)] for j, i in enumerate(named)}
         for i in named:
-            ax.plot(rounds, values[:, i], color=colours[i], linewidth=2.2, marker=marker,
+            ax.plot(rounds, values[:, i], color=colours[i], linewidth=_lw(2.2), marker=marker,
                     markersize=4.5, zorder=3, gid=f"member {member_ids[i]}")
         if start is not None:
             grey_or = [colours.get(i, "#b3b3b3") for i in range(len(member_ids))]
             ax.add_collection(LineCollection(
                 [[(0, start[i]), (1, values[0, i])] for i in range(len(member_ids))],
-                colors=grey_or, linewidths=1.2, linestyles=":", zorder=2, gid="from_start"))
+                colors=grey_or, linewidths=_lw(1.2), linestyles=":", zorder=2, gid="from_start"))
             ax.scatter(np.zeros(len(member_ids)), start, s=30, facecolors="white",
-                       edgecolors=grey_or, linewidths=1.4, zorder=3, gid="start")
-        ax.plot(rounds, run.proposals[:last, dimension], color=_BLACK, linewidth=3.6,
+                       edgecolors=grey_or, linewidths=_lw(1.4), zorder=3, gid="start")
+        ax.plot(rounds, run.proposals[:last, dimension], color=_BLACK, linewidth=_lw(3.6),
                 linestyle="--", marker=marker, markersize=6, zorder=4, gid="proposal",
                 label="proposal on the table")
         status_quo = float(s.arrays.status_quo[dimension])
-        ax.axhline(status_quo, color=_VERMILLION, linestyle=":", linewidth=2.2, zorder=1,
+        ax.axhline(status_quo, color=_VERMILLION, linestyle=":", linewidth=_lw(2.2), zorder=1,
                    gid="status_quo", label=f"status quo ({s.level_label(dimension, status_quo)})")
         ax.set_ylim(-0.03, 1.03)
         if named:
@@ -922,7 +966,7 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
             for i, end, y in zip(named, ends, placed, strict=True):
                 ax.annotate(textwrap.shorten(s.actor(member_ids[i]).label, 22), (last, end),
                             xytext=(1.03, y), textcoords=beside, ha="left", va="center",
-                            fontsize=11, color=colours[i], annotation_clip=False,
+                            fontsize=_pt(11), color=colours[i], annotation_clip=False,
                             arrowprops={"arrowstyle": "-", "color": colours[i],
                                         "linewidth": 0.8, "shrinkA": 0, "shrinkB": 3})
         ticks = _round_ticks(ax, last)
@@ -930,16 +974,16 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
             ax.set_xticks([0, *ticks], ["start", *map(str, ticks)])
         ax.set_xlim(-0.25 if start is not None else 0.75, last + 0.25)
         _level_ticks(ax.yaxis, dim, wrap=22)
-        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))
         ax.set_xlabel("Round")
         ax.set_ylabel(f"Ideal point: {dim.name or dim.id}")
         handles, labels = ax.get_legend_handles_labels()
         if start is not None:
             handles.insert(0, Line2D([], [], linestyle=":", color="#777777", marker="o",
-                                     markersize=6, markerfacecolor="white", linewidth=1.2))
+                                     markersize=6, markerfacecolor="white", linewidth=_lw(1.2)))
             labels.insert(0, "start: the scenario's ideal point")
         if len(named) < len(member_ids):
-            handles.append(Line2D([], [], color="#b3b3b3", linewidth=1.2))
+            handles.append(Line2D([], [], color="#b3b3b3", linewidth=_lw(1.2)))
             labels.append("other members")
         _legend_below(ax, handles, labels, 1, ncols=len(handles))
         who = (f"in colour and named: the {len(named)} that moved most" if len(named) > 1
@@ -996,15 +1040,15 @@ def models_chart(prediction: Any, dimension: int = 0, ax: Axes | None = None) ->
         for row, value in zip(rows, values, strict=True):
             if np.isfinite(value):
                 ax.annotate(f"{value:.2f}", (value, row), xytext=(0, 9),
-                            textcoords="offset points", ha="center", fontsize=10.5)
+                            textcoords="offset points", ha="center", fontsize=_pt(10.5))
             else:
                 ax.text(np.nanmean(members), row, "no text adopted", ha="center",
-                        va="center", fontsize=10.5, color="0.35")
+                        va="center", fontsize=_pt(10.5), color="0.35")
         ax.plot(members, np.full(members.size, -0.9), "|", color="0.35", markersize=14,
                 label="members' ideal points")
-        ax.axvline(reference[0], color=_VERMILLION, linestyle="--", linewidth=1.6,
+        ax.axvline(reference[0], color=_VERMILLION, linestyle="--", linewidth=_lw(1.6),
                    label="status quo")
-        ax.axvline(reference[1], color="0.35", linestyle=":", linewidth=1.6,
+        ax.axvline(reference[1], color="0.35", linestyle=":", linewidth=_lw(1.6),
                    label="initial proposal")
         ax.set_yticks(rows, [n.replace("_", " ") for n in names])
         ax.set_ylim(-1.5, len(names) - 0.4)
@@ -1013,7 +1057,7 @@ def models_chart(prediction: Any, dimension: int = 0, ax: Axes | None = None) ->
         ax.set_xlabel(textwrap.fill(label, 60))
         if scale is None and dim.levels:
             _level_ticks(ax.xaxis, dim, wrap=14)
-        fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=10.5)
+        fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=_pt(10.5))
         _title(ax, s.title, "Classic bargaining models beside the simulation "
                             f"({prediction.ensemble.runs:,} runs)", width=45)
     return fig

@@ -41,6 +41,8 @@ from .plots import (
     OUTCOME_COLOURS,
     OUTCOME_LABELS,
     _axes,
+    _lw,
+    _pt,
     _style,
     _title,
     save_figure,
@@ -271,9 +273,9 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
                 ax.fill_between(x, 100 * pooled[f"p_{outcome}_low"].to_numpy(),
                                 100 * pooled[f"p_{outcome}_high"].to_numpy(),
                                 color=colour, alpha=0.10 if anyhow else 0.16,
-                                linewidth=0, zorder=1, gid=f"band {outcome}")
+                                linewidth=_lw(0), zorder=1, gid=f"band {outcome}")
             ax.plot(x, 100 * pooled[f"p_{outcome}"].to_numpy(), color=colour,
-                    linewidth=3.6 if anyhow else 2.0, marker=_MARKERS[outcome],
+                    linewidth=_lw(3.6) if anyhow else 2.0, marker=_MARKERS[outcome],
                     markersize=marker_size * (1.25 if anyhow else 1.0),
                     markeredgecolor="white", markeredgewidth=0.8,
                     zorder=3 if anyhow else 4 + k, gid=outcome,
@@ -289,9 +291,9 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
         ax.set_ylim(-3, 103)
         ax.set_yticks(np.arange(0, 101, 20))
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))
         if not numeric:
-            ax.grid(axis="x", color="#eeeeee", linewidth=0.8)
+            ax.grid(axis="x", color="#eeeeee", linewidth=_lw(0.8))
         ax.set_xlabel(parameter)
         ax.set_ylabel("Probability (% of runs)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
@@ -384,7 +386,7 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str = "p_adopted
                 text = (f"{100 * value:.0f}" if share else f"{value:.2f}"
                         if vmax - vmin <= 1 else f"{value:.1f}")
                 light = (value - vmin) / (vmax - vmin) > 0.55
-                ax.text(col, row, text, ha="center", va="center", fontsize=10.5,
+                ax.text(col, row, text, ha="center", va="center", fontsize=_pt(10.5),
                         color=_BLACK if light else "white")
         _sparse_ticks(ax.xaxis, np.arange(len(xs)), x_labels)
         _sparse_ticks(ax.yaxis, np.arange(len(ys)), y_labels)
@@ -491,14 +493,14 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
                 ax.annotate(f"{value:.2f}", (float(end), bar.get_y() + bar.get_height() / 2),
                             xytext=(4 if value >= 0 else -4, 0), textcoords="offset points",
                             ha="left" if value >= 0 else "right", va="center",
-                            fontsize=10.5, color="#333333")
+                            fontsize=_pt(10.5), color="#333333")
         low, high = min(lows), max(highs)
         span = (high - low) or 1.0
         ax.set_xlim(low - (0.12 * span if low < 0 else 0), high + 0.12 * span)
-        ax.axvline(0, color="#555555", linewidth=0.9, zorder=1)
+        ax.axvline(0, color="#555555", linewidth=_lw(0.9), zorder=1)
         ax.set_yticks(y, names)
         ax.set_ylim(len(names) - 0.45, -0.55)  # largest at the top
-        ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+        ax.grid(axis="x", color="#dddddd", linewidth=_lw(0.8))
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel("Sensitivity index (share of the result's variance)" if key == "sobol"
                       else "Elementary effect (in units of the result)")
