@@ -361,7 +361,9 @@ def councils(draw, max_dims: int = 3):
     d = draw(st.integers(1, max_dims))
     position = draw(st.lists(st.lists(unit, min_size=d, max_size=d), min_size=n, max_size=n))
     salience = draw(st.lists(st.lists(unit, min_size=d, max_size=d), min_size=n, max_size=n))
-    capability = draw(st.lists(st.floats(0.0, 10.0), min_size=n, max_size=n))
+    # zero, or large enough that scaling by 1e-3 cannot underflow to zero
+    capability = draw(st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 10.0)), min_size=n,
+                               max_size=n))
     return np.array(position), np.array(salience), np.array(capability)
 
 
