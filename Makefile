@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= results/nato_tokyo_office
 
-.PHONY: demo test venv lint bench clean
+.PHONY: demo test venv browser lint bench clean
 
 $(VENV)/.installed: pyproject.toml scripts/find-python.sh
 	@set -e; if [ ! -x $(PY) ]; then \
@@ -20,9 +20,14 @@ venv: $(VENV)/.installed
 demo: venv
 	$(VENV)/bin/consensus-sim run nato_tokyo_office --out $(OUT)
 
-test: venv
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(PY) -m pytest -q
+test: venv browser
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(PY) -m pytest -q tests notebooks --nbmake
+
+# Debian's chromium for the dashboard's browser test (Playwright drives it; it never
+# downloads a browser of its own).
+browser:
+	bash scripts/install-browser.sh
 
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -30,6 +35,7 @@ lint: venv
 
 bench: venv
 	$(PY) benchmarks/bench_ensemble.py
+	$(PY) benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) results build *.egg-info src/*.egg-info .pytest_cache
