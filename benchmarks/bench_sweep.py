@@ -3,8 +3,8 @@
 Prints, for a sweep of the small ``classroom_trio`` scenario (10 points of
 ``uncertainty.position_sd``):
 
-- runs/s and the peak resident memory of the whole process tree (main process,
-  forkserver and workers, sampled every 0.1 s) for growing sweeps streamed to disk
+- runs/s and the peak memory of the whole process tree (main process, forkserver
+  and workers, sampled every 0.1 s; PSS, which counts shared pages once) for growing sweeps streamed to disk
   with ``consensus-sim sweep --jobs 2`` -- memory should stay flat as runs grow;
 - ``--jobs 2`` against ``--jobs 1``;
 - a Dask ``LocalCluster`` with 1 worker and with 2 workers.
@@ -29,32 +29,37 @@ POINTS = 10
 VARY = [f"uncertainty.position_sd=0:0.2:{POINTS}"]
 
 
-def tree_rss(process: psutil.Process) -> int:
-    total = 0
+def tree_memory(process: psutil.Process) -> tuple[int, int]:
+    """(RSS, PSS) summed over the process and its descendants. PSS splits pages that
+    forked workers share with their parent, so it does not count them twice."""
+    rss = pss = 0
     for p in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += p.memory_info().rss
-    return total
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            info = p.memory_full_info()
+            rss += info.rss
+            pss += info.pss
+    return rss, pss
 
 
-def cli_sweep(runs_per_point: int, jobs: int, out: Path) -> tuple[float, int]:
-    """Run the sweep command; return its wall time and the tree's peak RSS."""
+def cli_sweep(runs_per_point: int, jobs: int, out: Path) -> tuple[float, int, int]:
+    """Run the sweep command; return its wall time and the tree's peak RSS and PSS."""
     args = [sys.executable, "-m", "consensus_sim", "sweep", "classroom_trio",
             *[a for v in VARY for a in ("--vary", v)], "--runs", str(runs_per_point),
             "--jobs", str(jobs), "--out", str(out), "--no-charts"]
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     watched = psutil.Process(child.pid)
-    peak = 0
+    peak_rss = peak_pss = 0
     while child.poll() is None:
         try:
-            peak = max(peak, tree_rss(watched))
+            rss, pss = tree_memory(watched)
         except psutil.NoSuchProcess:
             break
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.1)
     if child.returncode != 0:
         raise SystemExit(f"sweep failed with exit status {child.returncode}")
-    return time.perf_counter() - start, peak
+    return time.perf_counter() - start, peak_rss, peak_pss
 
 
 def dask_sweep(runs_per_point: int, workers: int) -> float:
@@ -82,12 +87,13 @@ def main() -> None:
         print(f"sweep of classroom_trio, {POINTS} points, streamed to disk, --jobs 2")
         sizes = sorted({args.max_runs // 10, args.max_runs})
         for total in sizes:
-            seconds, peak = cli_sweep(total // POINTS, 2, tmp / f"s{total}")
+            seconds, rss, pss = cli_sweep(total // POINTS, 2, tmp / f"s{total}")
             print(f"  {total:>9,} runs: {seconds:6.1f} s, {total / seconds:8,.0f} runs/s, "
-                  f"peak RSS of the process tree {peak / 2**20:6.0f} MB")
+                  f"peak memory of the process tree: PSS {pss / 2**20:5.0f} MB "
+                  f"(RSS {rss / 2**20:5.0f} MB, counting shared pages once per process)")
         total = args.executor_runs
-        one, _ = cli_sweep(total // POINTS, 1, tmp / "j1")
-        two, _ = cli_sweep(total // POINTS, 2, tmp / "j2")
+        one = cli_sweep(total // POINTS, 1, tmp / "j1")[0]
+        two = cli_sweep(total // POINTS, 2, tmp / "j2")[0]
         print(f"--jobs 1: {total / one:8,.0f} runs/s; --jobs 2: {total / two:8,.0f} runs/s; "
               f"speed-up {one / two:.2f}x (goal >= 1.8x)")
         holder = {}

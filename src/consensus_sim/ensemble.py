@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .agents import OBJECT
+from .rules import OBJECT
 from .scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
