@@ -4,8 +4,9 @@ Prints, for a sweep of the small ``classroom_trio`` scenario (10 points of
 ``uncertainty.position_sd``):
 
 - runs/s and the peak memory of the whole process tree (main process, forkserver
-  and workers, sampled every 0.1 s; PSS, which counts shared pages once) for growing sweeps streamed to disk
-  with ``consensus-sim sweep --jobs 2`` -- memory should stay flat as runs grow;
+  and workers, sampled every 0.1 s; PSS, which counts shared pages once) for
+  growing sweeps streamed to disk with ``consensus-sim sweep --jobs 2`` -- memory
+  should stay flat as runs grow;
 - ``--jobs 2`` against ``--jobs 1``;
 - a Dask ``LocalCluster`` with 1 worker and with 2 workers.
 
