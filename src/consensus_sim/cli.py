@@ -500,6 +500,28 @@ def import_(file: Path, kind: str, output: Path, title: str | None, status_quo: 
                f"from {file}")
 
 
+@cli.command()
+@click.argument("source")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("report.html"), show_default=True, help="The HTML file to write.")
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Runs, when SOURCE is a scenario.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0 = all cores, 1 = no subprocess).")
+@_style_option
+def report(source: str, output: Path, runs: int, seed: int, jobs: int) -> None:
+    """One self-contained HTML page: SOURCE's summary, every chart, the classic models,
+    sources and assumptions. SOURCE is a scenario, or a results folder of run, sweep
+    or sensitivity."""
+    from .report import write_report
+
+    if not Path(source).is_dir():
+        source = _load(source)
+    path = _guard(write_report, source, output, runs=runs, seed=seed, jobs=jobs or None)
+    click.echo(f"Wrote {path} ({path.stat().st_size / 1024:.0f} kB)")
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_scenarios(as_json: bool) -> None:

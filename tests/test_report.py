@@ -1,0 +1,344 @@
+"""The HTML report: the numbers are the ensemble's, every chart is there, nothing is
+fetched from the network, and the same inputs give the same bytes."""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+import shlex
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from consensus_sim import load_scenario, run_ensemble, scenario_from_dict
+from consensus_sim.cli import OUTCOME_NAMES, main
+from consensus_sim.errors import ScenarioError
+from consensus_sim.predict import predict
+from consensus_sim.report import build_report, write_report
+
+from .conftest import DATA
+
+RUNS = 40
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+class Page(HTMLParser):
+    """Checks that every element is closed in order; collects tables by id, cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: list[str] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: list[list[str]] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "table":
+            self._table = self.tables.setdefault(dict(attrs).get("id") or f"#{len(self.tables)}",
+                                                 [])
+        elif tag == "tr" and self._table is not None:
+            self._table.append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+            return
+        self.stack.pop()
+        if tag in ("td", "th") and self._cell is not None and self._table is not None:
+            self._table[-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(document: str) -> Page:
+    page = Page()
+    page.feed(document)
+    page.close()
+    assert page.errors == []
+    assert page.stack == []
+    return page
+
+
+def pct(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+@pytest.fixture(scope="module")
+def trio_report() -> str:
+    return build_report("classroom_trio", runs=RUNS, seed=0, jobs=1)
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sweep") / "results"
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", str(DATA / "trio.yaml"), "--vary", "actors.C.position.scope=0.1,0.3",
+              "--runs", "5", "--jobs", "1", "--out", str(out), "--no-charts"])
+    assert stop.value.code == 0
+    return out
+
+
+def assert_self_contained(document: str) -> None:
+    for request in ('src="http', "<link", "@import", "url(http", "<script src", "<img",
+                    "<iframe"):
+        assert request not in document
+    # web addresses appear only as links to follow, never as resources to load
+    for tag in re.findall(r"<(\w+)[^<>]*\bhref=\"https?:", document):
+        assert tag == "a"
+
+
+# --------------------------------------------------------------------------- a scenario
+
+
+def test_report_holds_the_scenario(trio_report):
+    s = load_scenario("classroom_trio")
+    assert trio_report.startswith("<!DOCTYPE html>")
+    assert f"<h1>{html.escape(s.title)}</h1>" in trio_report
+    assert html.escape(s.description) in trio_report
+    for level in s.dimensions[0].levels:
+        assert f"{float(level.value):.2f} {html.escape(level.label)}" in trio_report
+    for source in s.sources:
+        assert html.escape(source.citation) in trio_report
+        assert html.escape(source.supports) in trio_report
+        if source.url:
+            assert f'href="{html.escape(source.url)}"' in trio_report
+    for assumption in s.assumptions:
+        assert html.escape(assumption) in trio_report
+    assert "<details>" in trio_report
+    for actor in s.actors:
+        assert html.escape(actor.notes) in trio_report
+
+
+def test_outcome_table_is_the_summary(trio_report):
+    summary = run_ensemble("classroom_trio", runs=RUNS, seed=0, jobs=1).summary()
+    rows = parse(trio_report).tables["outcome-table"]
+    assert rows[0] == ["Outcome", "Runs", "Share", "95% interval (Wilson)"]
+    expected = [[name, f"{summary['counts'][key]:,}", pct(summary["outcomes"][key]),
+                 f"{pct(summary['ci95'][key][0])} – {pct(summary['ci95'][key][1])}"]
+                for key, name in OUTCOME_NAMES.items()]
+    adopted = summary["counts"]["adopted"] + summary["counts"]["adopted_amended"]
+    expected.append(["any agreement", f"{adopted:,}", pct(summary["p_adopted_any"]), ""])
+    assert rows[1:] == expected
+    assert f"Mean rounds: {summary['mean_rounds']:.2f}" in trio_report
+    assert "Corvia 100.0%" in trio_report  # the top and pivotal objector
+
+
+def test_classic_models_table(trio_report):
+    table = predict("classroom_trio", runs=RUNS, seed=0, jobs=1).table
+    rows = parse(trio_report).tables["models-table"]
+    assert rows[0] == ["Model", "Joint coastal patrols"]
+    assert rows[1:] == [[model.replace("_", " "), f"{value:.3f}"]
+                        for model, value in zip(table["model"], table["patrols"], strict=True)]
+
+
+def test_one_svg_per_chart(trio_report):
+    dims = len(load_scenario("classroom_trio").dimensions)
+    # outcomes, a trajectory per dimension, objections, positions, a models chart per dimension
+    assert trio_report.count("<svg") == 1 + dims + 1 + 1 + dims
+    assert trio_report.count("<figure>") == trio_report.count("<svg")
+    ids = re.findall(r'\bid="([^"]+)"', trio_report)
+    assert len(ids) == len(set(ids))  # the charts' ids do not clash
+
+
+def test_no_network_requests(trio_report):
+    assert_self_contained(trio_report)
+    assert "<style>" in trio_report
+    assert "@media print" in trio_report
+
+
+def test_well_formed(trio_report):
+    page = parse(trio_report)
+    for tag in ("html", "head", "body", "header", "main", "footer", "section", "table",
+                "figure", "svg", "details", "summary"):
+        assert tag in page.tags
+
+
+def test_same_inputs_same_bytes(trio_report):
+    assert build_report("classroom_trio", runs=RUNS, seed=0, jobs=1) == trio_report
+
+
+def test_footer_reproduces(trio_report):
+    s = load_scenario("classroom_trio")
+    assert s.content_hash() in trio_report
+    assert f"consensus-sim run classroom_trio --runs {RUNS} --seed 0" in trio_report
+    assert "consensus-sim 0." in trio_report or "consensus-sim 1." in trio_report
+
+
+def test_scenario_text_is_escaped(trio):
+    data = copy.deepcopy(trio)
+    data["title"] = "Alpha <script>alert(1)</script> & co"
+    data["actors"][2]["notes"] = "<b>C</b> objects"
+    data["sources"] = [{"id": "s1", "citation": "Doe <2024>", "url": "javascript:alert(1)",
+                        "supports": "x < y"}]
+    data["actors"][2]["sources"] = ["s1"]
+    document = build_report(scenario_from_dict(data), runs=5, jobs=1)
+    assert "<script>alert" not in document
+    assert "Alpha &lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in document
+    assert "&lt;b&gt;C&lt;/b&gt; objects" in document
+    assert 'href="javascript' not in document  # only web addresses become links
+    assert "Doe &lt;2024&gt;" in document
+    parse(document)
+
+
+def test_persuasion_chart(trio):
+    data = copy.deepcopy(trio)
+    data["listens_to"] = {"C": {"A": 0.5}}
+    document = build_report(scenario_from_dict(data), runs=10, jobs=1)
+    assert document.count("<svg") == 1 + 1 + 1 + 1 + 1 + 1  # and persuasion
+    assert "Persuasion" in document
+    assert_self_contained(document)
+
+
+def test_write_report(tmp_path):
+    path = write_report(DATA / "trio.yaml", tmp_path / "new" / "report.html", runs=5, jobs=1)
+    assert path == tmp_path / "new" / "report.html"
+    document = path.read_text(encoding="utf-8")
+    assert document == build_report(DATA / "trio.yaml", runs=5, jobs=1)
+    assert f"consensus-sim run {DATA / 'trio.yaml'} --runs 5 --seed 0" in document
+
+
+# --------------------------------------------------------------------------- results folders
+
+
+def test_run_folder(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(DATA / "trio.yaml"), "--runs", "30", "--seed", "3", "--jobs", "1",
+              "--out", str(out), "--no-charts", "--quiet"])
+    assert stop.value.code == 0
+    document = build_report(out, runs=999, seed=999)  # the folder's runs and seed win
+    summary = pd.read_json(out / "summary.json", typ="series")
+    rows = parse(document).tables["outcome-table"]
+    assert [row[2] for row in rows[1:5]] == [pct(summary["outcomes"][k]) for k in OUTCOME_NAMES]
+    assert "Outcomes of 30 runs" in document
+    assert "The replay differs" not in document
+    assert "consensus-sim run trio.yaml --runs 30 --seed 3" in document  # not bundled
+    assert summary["scenario_sha256"] in document
+    assert document.count("<svg") == 5
+    assert_self_contained(document)
+    parse(document)
+
+
+def test_run_folder_same_body_as_scenario(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit):
+        main(["run", str(DATA / "trio.yaml"), "--runs", "20", "--jobs", "1", "--out", str(out),
+              "--no-charts", "--quiet"])
+    from_folder = build_report(out)
+    from_scenario = build_report(DATA / "trio.yaml", runs=20)
+    body = slice(0, from_scenario.index("<footer>"))
+    assert from_folder[body] == from_scenario[body]
+
+
+def test_sweep_folder(sweep_dir, tmp_path):
+    document = build_report(sweep_dir)
+    assert "Three members and a chair" in document
+    assert document.count("<svg") == 1  # one parameter: one curve, no heatmap
+    rows = parse(document).tables["points-table"]
+    points = pd.read_csv(sweep_dir / "points.csv")
+    assert [row[0] for row in rows[1:]] == ["0.1", "0.3"]
+    assert [row[1] for row in rows[1:]] == [pct(p) for p in points["p_adopted_any"]]
+    assert "Scope of the proposal" in document  # the base scenario is described
+    assert_self_contained(document)
+    assert build_report(sweep_dir) == document
+    # the footer's command gives the same sweep
+    command = re.search(r"Reproduce: <code>(.*?)</code>", document)[1]
+    words = shlex.split(html.unescape(command))
+    assert words[:3] == ["consensus-sim", "sweep", "trio.yaml"]
+    again = tmp_path / "again"
+    with pytest.raises(SystemExit):
+        main([words[1], str(DATA / "trio.yaml"), *words[3:], "--jobs", "1", "--out", str(again),
+              "--no-charts"])
+    pd.testing.assert_frame_equal(pd.read_csv(again / "points.csv"), points)
+
+
+def test_sensitivity_folder(tmp_path):
+    out = tmp_path / "sens"
+    with pytest.raises(SystemExit) as stop:
+        main(["sensitivity", "classroom_trio", "--param", "actors.C.tolerance=0..0.3",
+              "--samples", "4", "--runs", "2", "--jobs", "1", "--out", str(out), "--no-charts"])
+    assert stop.value.code == 0
+    document = build_report(out)
+    rows = parse(document).tables["sensitivity-table"]
+    assert rows[0][:3] == ["Parameter", "S1 (alone)", "± S1"]
+    assert rows[1][0] == "actors.C.tolerance"
+    assert document.count("<svg") == 2  # the sensitivity chart and one curve
+    assert "consensus-sim sensitivity classroom_trio --param actors.C.tolerance=0.0..0.3" \
+        in document
+    assert_self_contained(document)
+
+
+def test_unfinished_sweep(sweep_dir, tmp_path):
+    copy_dir = tmp_path / "unfinished"
+    shutil.copytree(sweep_dir, copy_dir)
+    (copy_dir / "points.csv").unlink()
+    with pytest.raises(ScenarioError, match="not finished"):
+        build_report(copy_dir)
+
+
+def test_folder_without_manifest(tmp_path):
+    with pytest.raises(ScenarioError) as error:
+        build_report(tmp_path)
+    message = str(error.value)
+    assert "\n" not in message
+    assert str(tmp_path) in message and "manifest.json" in message
+
+
+def test_unknown_scenario():
+    with pytest.raises(ScenarioError, match="no such file or bundled scenario"):
+        build_report("no_such_scenario_anywhere")
+
+
+# --------------------------------------------------------------------------- a look
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium to render the page")
+def test_renders_in_a_browser(trio_report, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(trio_report, encoding="utf-8")
+    picture = tmp_path / "report.png"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+                    f"--screenshot={picture}", "--window-size=1200,3000", page.as_uri()],
+                   check=True, timeout=120, capture_output=True)
+    from PIL import Image
+
+    with Image.open(picture) as image:
+        assert image.size == (1200, 3000)
+        colours = image.convert("L").getextrema()
+    assert colours[0] < 50 and colours[1] > 240  # text on a white page, not a blank one
+
+
+def test_report_command(tmp_path, capsys):
+    from consensus_sim.cli import main
+
+    out = tmp_path / "r.html"
+    with pytest.raises(SystemExit) as info:
+        main(["report", "tests/data/trio.yaml", "-o", str(out), "--runs", "20", "--jobs", "1",
+              "--style", "talk"])
+    assert info.value.code == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert out.read_text().count("<svg") >= 4
