@@ -522,6 +522,21 @@ def report(source: str, output: Path, runs: int, seed: int, jobs: int) -> None:
     click.echo(f"Wrote {path} ({path.stat().st_size / 1024:.0f} kB)")
 
 
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on; 0.0.0.0 lets a classroom's devices connect.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+def dashboard(scenario: str | None, host: str, port: int) -> None:
+    """A live dashboard in the browser: change preferences, the rule and the concession
+    strategy, step through the negotiation, run a small ensemble."""
+    if scenario is not None:
+        _load(scenario)  # a bad scenario is one line, before the server starts
+    from .app import serve
+
+    _guard(serve, scenario, host=host, port=port)
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_scenarios(as_json: bool) -> None:
