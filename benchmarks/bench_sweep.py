@@ -69,7 +69,7 @@ def dask_sweep(runs_per_point: int, workers: int) -> float:
     from consensus_sim.store import SweepSpec, run_sweep
 
     spec = SweepSpec.create("classroom_trio", {VARY[0].split("=")[0]: VARY[0].split("=")[1]},
-                            runs=runs_per_point, seed=0, jobs=2)
+                            runs=runs_per_point, seed=0)
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=50) as cluster:
         run_sweep(spec, scheduler=cluster.scheduler_address, jobs=1)  # warm the workers

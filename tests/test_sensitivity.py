@@ -69,3 +69,10 @@ def test_a_metric_that_never_varies_gets_zero_indices():
     result = sensitivity(TRIO, {"actors.A.capability": "0..1"}, method="sobol", samples=8,
                          metric="p_adopted", runs=2, seed=0)
     assert (result.indices[["S1", "ST"]] == 0).all().all()
+
+
+def test_seed_zero_gives_the_same_intervals_every_time():
+    params = {"actors.C.position.scope": "0..0.5", "actors.C.tolerance": "0..0.3"}
+    one, two = (sensitivity(TRIO, params, method="sobol", samples=8, metric="mean_scope",
+                            runs=2, seed=0).indices for _ in range(2))
+    pd.testing.assert_frame_equal(one, two)

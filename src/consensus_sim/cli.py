@@ -214,7 +214,7 @@ def sweep(scenario: str | None, vary: tuple[str, ...], design: str, samples: int
         if not parameters:
             raise InputError("consensus-sim sweep: give at least one --vary PATH=SPEC")
         spec = _guard(SweepSpec.create, base, {p.path: p for p in parameters}, runs=runs,
-                      seed=seed, design=design, samples=samples, jobs=jobs or 2)
+                      seed=seed, design=design, samples=samples)
     try:
         result = _guard(run_sweep, spec, out=out_dir, jobs=jobs or None, scheduler=scheduler,
                         progress=None, resume=resume)

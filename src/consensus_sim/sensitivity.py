@@ -62,6 +62,12 @@ def problem_for(params: dict[str, Any]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 
+def salib_seed(seed: int) -> int:
+    """The seed handed to SALib: derived from the root seed and never 0, which SALib's
+    Sobol' bootstrap would take for "no seed" (and draw fresh intervals each time)."""
+    return int(np.random.SeedSequence(seed).generate_state(1)[0] % (2**31 - 1)) + 1
+
+
 def sample(problem: dict[str, Any], method: str, samples: int, seed: int) -> np.ndarray:
     """SALib's sample for the method: N (k + 2) rows for Sobol', N (k + 1) for Morris."""
     if method == "sobol":
@@ -70,11 +76,11 @@ def sample(problem: dict[str, Any], method: str, samples: int, seed: int) -> np.
                                 f"{samples}); e.g. 64, 128, 256")
         from SALib.sample import sobol
 
-        return sobol.sample(problem, samples, calc_second_order=False, seed=seed)
+        return sobol.sample(problem, samples, calc_second_order=False, seed=salib_seed(seed))
     if method == "morris":
         from SALib.sample import morris
 
-        return morris.sample(problem, samples, num_levels=4, seed=seed)
+        return morris.sample(problem, samples, num_levels=4, seed=salib_seed(seed))
     raise ScenarioError("--method", "", f"unknown method {method!r}; allowed: sobol, morris")
 
 
@@ -120,12 +126,12 @@ def analyse(problem: dict[str, Any], method: str, x: np.ndarray, y: np.ndarray,
     if method == "sobol":
         from SALib.analyze import sobol
 
-        si = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+        si = sobol.analyze(problem, y, calc_second_order=False, seed=salib_seed(seed))
         keys = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         from SALib.analyze import morris
 
-        si = morris.analyze(problem, x, y, seed=seed)
+        si = morris.analyze(problem, x, y, seed=salib_seed(seed))
         keys = ("mu_star", "mu_star_conf", "sigma", "mu")
     # + 0.0 turns -0.0 into 0.0, so files never show "-0.000000"
     columns = {k: np.round(np.asarray(si[k], dtype=float), 6) + 0.0 for k in keys}

@@ -68,7 +68,7 @@ class SweepSpec:
     def create(cls, scenario: Scenario | str, vary: dict[str, Any], runs: int = 100,
                seed: int = 0, design: str = "grid", samples: int | None = None,
                points: list[dict[str, Any]] | None = None, chunk: int | None = None,
-               jobs: int = 2, extra: dict[str, Any] | None = None) -> SweepSpec:
+               extra: dict[str, Any] | None = None) -> SweepSpec:
         """Check the parameters and build the design; every point is validated now."""
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -81,7 +81,7 @@ class SweepSpec:
             points = design_points(parameters, design, samples, seed)
         for point in points:
             with_values(scenario, point)  # raises a one-line ScenarioError
-        chunk = chunk or default_chunk(runs, len(points), jobs)
+        chunk = chunk or default_chunk(runs)
         return cls(scenario, parameters, tuple(points), runs, seed, design, samples, chunk,
                    extra or {})
 

@@ -250,10 +250,11 @@ def tasks_for(n_points: int, runs: int, chunk: int) -> list[Task]:
             for s in range(0, runs, chunk)]
 
 
-def default_chunk(runs: int, n_points: int, jobs: int) -> int:
-    """About eight tasks per worker, at most 2,500 runs each (never one per run)."""
-    total = runs * n_points
-    return max(1, min(runs, 2500, max(16, math.ceil(total / (jobs * 8)))))
+def default_chunk(runs: int) -> int:
+    """Runs per task: about eight tasks per point, 16 to 1,000 runs each (never one
+    task per run). It depends on nothing but ``runs``, so the stored parts -- and the
+    files assembled from them -- are the same whatever the executor."""
+    return max(1, min(runs, 1000, max(16, math.ceil(runs / 8))))
 
 
 # -------------------------------------------------------------------- running

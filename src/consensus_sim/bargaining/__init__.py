@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-def _expected_utility(scenario) -> Forecast:
+def _expected_utility(scenario, **options) -> Forecast:
     """Bueno de Mesquita's expected-utility model with its defaults.
 
     Imported when first called, so the package imports even while that module is
@@ -52,7 +52,7 @@ def _expected_utility(scenario) -> Forecast:
     """
     from .expected_utility import forecast
 
-    return forecast(scenario)
+    return forecast(scenario, **options)
 
 
 #: The classic models by short name, in a stable order.
