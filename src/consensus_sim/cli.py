@@ -610,28 +610,9 @@ def format_summary(summary: dict[str, Any], spec) -> str:
         parts = ", ".join(f"{label} {100 * share:.1f}%" for label, share
                           in info["distribution"].items())
         lines.append(f"  {dim}: {parts}")
-    rates = sorted(summary["objection_rate"].items(), key=lambda kv: -kv[1])
-    top = [(m, r) for m, r in rates if r > 0][:5]
-    if top:
-        lines.append("Top objectors (share of runs with an objection): "
-                     + ", ".join(f"{spec.actor(m).label} {100 * r:.1f}%" for m, r in top))
-    else:
-        lines.append("No member objected in any run.")
-    pivotal = sorted(summary["pivotal_rate"].items(), key=lambda kv: -kv[1])[:3]
-    if pivotal:
-        lines.append("Pivotal objector: " + ", ".join(
-            f"{spec.actor(m).label} {100 * r:.1f}%" for m, r in pivotal))
-    for dim, info in summary.get("side_payments", {}).items():
-        if info["share_of_runs"]:
-            lines.append(f"Side payments on {dim}: {100 * info['share_of_runs']:.1f}% of runs "
-                         f"(mean {info['mean_amount_when_paid']:.2f} when paid)")
-    for event, info in summary.get("events", {}).items():
-        line = f"Event {event}: fired in {100 * info['fired']:.1f}% of runs"
-        if info["p_adopted_if_fired"] is not None and info["p_adopted_if_not"] is not None:
-            line += (f"; any agreement {100 * info['p_adopted_if_fired']:.1f}% when it fired, "
-                     f"{100 * info['p_adopted_if_not']:.1f}% when not")
-        lines.append(line)
-    lines.append(f"Mean rounds: {summary['mean_rounds']:.2f}")
+    from .facts import ensemble_facts
+
+    lines.extend(ensemble_facts(summary, spec, top=5))
     return "\n".join(lines)
 
 

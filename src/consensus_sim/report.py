@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScenarioError
+from .facts import ensemble_facts, percent
 from .scenario import Scenario, bundled_scenarios, load_scenario, scenario_from_dict
 
 if TYPE_CHECKING:
@@ -482,24 +483,7 @@ def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:
                      f"runs, {_pct(modal['share_of_adopted'])} of adopted runs)")
     else:
         facts.append("No run adopted the proposal.")
-    objectors = _ranked(summary["objection_rate"])
-    facts.append("Top objectors (share of runs with an objection): " + _members(s, objectors)
-                 if objectors else "No member objected in any run.")
-    pivotal = _ranked(summary["pivotal_rate"])
-    if pivotal:
-        facts.append("Pivotal objector (the blocker whose demand weighed most on the agenda "
-                     "setter in the last blocked round): " + _members(s, pivotal))
-    for dim, info in summary.get("side_payments", {}).items():
-        if info["share_of_runs"]:
-            facts.append(f"Side payments on {_e(dim)}: {_pct(info['share_of_runs'])} of runs "
-                         f"(mean {info['mean_amount_when_paid']:.2f} when paid)")
-    for event, info in summary.get("events", {}).items():
-        fact = f"Event {_e(event)}: fired in {_pct(info['fired'])} of runs"
-        if info["p_adopted_if_fired"] is not None and info["p_adopted_if_not"] is not None:
-            fact += (f"; any agreement {_pct(info['p_adopted_if_fired'])} when it fired, "
-                     f"{_pct(info['p_adopted_if_not'])} when not")
-        facts.append(fact)
-    facts.append(f"Mean rounds: {summary['mean_rounds']:.2f}")
+    facts.extend(ensemble_facts(summary, s, escape=_e, top=TOP_MEMBERS))
     fact_list = '<ul class="facts">' + "".join(f"<li>{f}</li>" for f in facts) + "</ul>"
 
     scope_rows = []
@@ -816,22 +800,11 @@ def _table(headers: list[str], rows: Iterable[list[str]], caption: str = "",
             "<tbody>\n" + "\n".join(body) + "\n</tbody></table></div>")
 
 
-def _pct(share: float) -> str:
-    """A share of runs as the terminal summary prints it: ``63.6%``."""
-    return f"{100 * float(share):.1f}%"
+_pct = percent
 
 
 def _interval(low: float, high: float) -> str:
     return f"{100 * float(low):.1f}% – {100 * float(high):.1f}%"
-
-
-def _ranked(rates: dict[str, float]) -> list[tuple[str, float]]:
-    """The members with a positive rate, highest first (ties in the summary's order)."""
-    return sorted(((m, r) for m, r in rates.items() if r > 0), key=lambda kv: -kv[1])[:TOP_MEMBERS]
-
-
-def _members(s: Scenario, ranked: list[tuple[str, float]]) -> str:
-    return ", ".join(f"{_e(s.actor(m).label)} {_pct(r)}" for m, r in ranked)
 
 
 def _dim_name(dim: Any) -> str:
