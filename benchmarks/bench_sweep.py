@@ -91,7 +91,7 @@ def main() -> None:
             seconds, rss, pss = cli_sweep(total // POINTS, 2, tmp / f"s{total}")
             print(f"  {total:>9,} runs: {seconds:6.1f} s, {total / seconds:8,.0f} runs/s, "
                   f"peak memory of the process tree: PSS {pss / 2**20:5.0f} MB "
-                  f"(RSS {rss / 2**20:5.0f} MB, counting shared pages once per process)")
+                  f"(RSS {rss / 2**20:5.0f} MB, which counts shared pages in every process)")
         total = args.executor_runs
         one = cli_sweep(total // POINTS, 1, tmp / "j1")[0]
         two = cli_sweep(total // POINTS, 2, tmp / "j2")[0]
