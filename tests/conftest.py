@@ -19,6 +19,16 @@ def trio_data() -> dict[str, Any]:
     return yaml.safe_load((DATA / "trio.yaml").read_text())
 
 
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run ``consensus-sim ARGS`` in this process; return exit status, stdout, stderr."""
+    from consensus_sim.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
 @pytest.fixture
 def trio() -> dict[str, Any]:
     return copy.deepcopy(trio_data())

@@ -7,21 +7,11 @@ import json
 import subprocess
 import sys
 
-import pytest
-
-from consensus_sim.cli import main
-
-from .conftest import DATA
+from .conftest import DATA, run_cli
 
 SUMMARY_KEYS = {"scenario", "runs", "seed", "outcomes", "ci95", "objection_rate", "mean_rounds",
                 "final_scope", "version", "modal_adopted_scope", "p_adopted_any", "command"}
 
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
 
 
 def test_run_writes_summary_runs_and_charts(tmp_path, capsys):

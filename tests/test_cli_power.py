@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from consensus_sim.cli import main
+from .conftest import run_cli
 
 P5 = ["CHN", "FRA", "GBR", "RUS", "USA"]
 ELECTED = ["ALB", "BRA", "ECU", "GAB", "GHA", "JPN", "MLT", "MOZ", "ARE", "CHE"]
@@ -24,12 +24,6 @@ def unsc() -> dict:
         "actors": [{"id": m} for m in P5 + ELECTED],
     }
 
-
-def run_cli(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
 
 
 def test_power_json_reproduces_shapley_shubik_and_banzhaf(tmp_path, capsys):

@@ -7,16 +7,10 @@ import json
 import pytest
 
 from consensus_sim import load_scenario
-from consensus_sim.cli import main
 from consensus_sim.plots import models_chart
 from consensus_sim.predict import predict
 
-
-def run_cli(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
+from .conftest import run_cli
 
 
 def test_predict_reports_every_model_on_the_original_scale():

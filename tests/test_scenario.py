@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 from consensus_sim import ScenarioError, bundled_scenarios, load_scenario, scenario_from_dict
-from consensus_sim.cli import main
 
-from .conftest import DATA
+from .conftest import DATA, run_cli
 
 
 def error_line(data, write_yaml) -> str:
@@ -139,12 +138,6 @@ def test_content_hash_changes_with_content(trio):
     trio["actors"][2]["position"]["scope"] = 0.3
     assert scenario_from_dict(trio).content_hash() != one.content_hash()
 
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
 
 
 def test_validate_cli_exit_codes(capsys, trio, write_yaml):

@@ -49,6 +49,20 @@ def _style_option(command):
                              "lecture hall.")(wrapper)
 
 
+def _chart_output_options(what: str):
+    """``--out DIR`` (also write ``what`` and the chart there) and ``--format``."""
+
+    def decorate(command):
+        command = click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]),
+                               default="png", show_default=True,
+                               help="Chart file format.")(command)
+        return click.option("--out", "-o", "out_dir",
+                            type=click.Path(file_okay=False, path_type=Path), default=None,
+                            help=f"Also write {what} and the chart to this folder.")(command)
+
+    return decorate
+
+
 def _load(name: str):
     from .errors import ScenarioError
     from .scenario import load_scenario
@@ -388,10 +402,7 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--samples", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Monte Carlo samples.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Also write power.csv and a chart to this folder.")
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
-              show_default=True, help="Chart file format.")
+@_chart_output_options("power.csv")
 @_style_option
 def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
           out_dir: Path | None, fmt: str) -> None:
@@ -436,10 +447,7 @@ def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
 @click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Also write predictions.csv and the chart here.")
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
-              show_default=True, help="Chart file format.")
+@_chart_output_options("predictions.csv")
 @_style_option
 def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
             out_dir: Path | None, fmt: str) -> None:
