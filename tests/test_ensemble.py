@@ -130,3 +130,11 @@ def test_replay_gives_the_same_run_in_full():
     assert again.rounds == result.rounds[17]
     with pytest.raises(IndexError):
         replay(result, 30)
+
+
+def test_worker_processes_leave_the_global_start_method_alone():
+    import multiprocessing
+
+    before = multiprocessing.get_start_method(allow_none=True)
+    run_ensemble(noisy_trio(), runs=64, seed=0, jobs=2)
+    assert multiprocessing.get_start_method(allow_none=True) == before
