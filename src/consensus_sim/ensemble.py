@@ -135,7 +135,7 @@ def _process_context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["consensus_sim.ensemble", "consensus_sim.model"])
+    context.set_forkserver_preload(["consensus_sim._preload"])
     return context
 
 
