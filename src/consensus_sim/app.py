@@ -393,9 +393,9 @@ def Charts(dashboard: Dashboard, tick: int) -> None:
         solara.Text(f"Press “Run ensemble” to play this scenario {ENSEMBLE_RUNS} times "
                     "and see how often each outcome occurs.", classes=["cs-legend"])
     if result is not None:
-        with solara.Columns([1, 1]):
-            Chart(charts, "outcomes", dashboard.version)
-            Chart(charts, "trajectory", dashboard.version)
+        # one chart per row, full width: legible from the back of a lecture hall
+        Chart(charts, "outcomes", dashboard.version)
+        Chart(charts, "trajectory", dashboard.version)
     Chart(charts, "positions", dashboard.version)
 
 
