@@ -173,3 +173,13 @@ def test_schema_is_json_schema_naming_every_section(capsys):
         assert key in document["properties"]
     assert set(document["required"]) >= {"title", "dimensions", "status_quo", "proposal",
                                           "actors"}
+
+
+def test_schema_describes_every_field_for_editors(capsys):
+    code, out, _ = run_cli(capsys, "schema")
+    assert code == 0
+    document = json.loads(out)
+    models = {"Scenario": document, **document["$defs"]}
+    for name, model in models.items():
+        for field, prop in model.get("properties", {}).items():
+            assert prop.get("description"), f"{name}.{field} has no description"

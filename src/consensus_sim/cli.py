@@ -571,12 +571,9 @@ def list_scenarios(as_json: bool) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors and validators)."""
-    from .scenario import Scenario
+    from .schema_docs import described_schema
 
-    document = Scenario.model_json_schema()
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "consensus-sim scenario"
-    click.echo(json.dumps(document, indent=2))
+    click.echo(json.dumps(described_schema(), indent=2))
 
 
 def _prepare_dir(out_dir: Path) -> None:
