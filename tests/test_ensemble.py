@@ -138,3 +138,24 @@ def test_worker_processes_leave_the_global_start_method_alone():
     before = multiprocessing.get_start_method(allow_none=True)
     run_ensemble(noisy_trio(), runs=64, seed=0, jobs=2)
     assert multiprocessing.get_start_method(allow_none=True) == before
+
+
+def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "no_guard.py"
+    script.write_text("from consensus_sim import run_ensemble\n"
+                      f"run_ensemble({str(DATA / 'trio.yaml')!r}, runs=64, seed=0, jobs=2)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]
+    guarded = tmp_path / "guarded.py"
+    guarded.write_text("from consensus_sim import run_ensemble\n"
+                       "if __name__ == '__main__':\n"
+                       f"    r = run_ensemble({str(DATA / 'trio.yaml')!r}, runs=64, seed=0, "
+                       "jobs=2)\n    print(r.runs)\n")
+    done = subprocess.run([sys.executable, str(guarded)], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "64"

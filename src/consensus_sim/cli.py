@@ -638,4 +638,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except RuntimeError as exc:
+        from .ensemble import WorkersFailed
+
+        if not isinstance(exc, WorkersFailed):
+            raise
+        click.echo(f"consensus-sim: {exc}", err=True)
+        sys.exit(1)
     sys.exit(0)

@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +140,35 @@ def _process_context():
     return context
 
 
+class WorkersFailed(RuntimeError):
+    """The worker processes died before finishing (see :func:`worker_pool`)."""
+
+
+@contextmanager
+def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple) -> Iterator[Any]:
+    """A pool of ``jobs`` worker processes of our own (forkserver), shut down on exit.
+
+    Python starts such workers by importing the ``__main__`` script again; a script
+    that runs ensembles at import time then starts them inside the workers, which
+    break. That, or a worker killed (e.g. out of memory), raises :class:`WorkersFailed`
+    with a message that says what to do.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(),
+                               initializer=initializer, initargs=initargs)
+    try:
+        yield pool
+    except BrokenProcessPool:
+        raise WorkersFailed(
+            "worker processes stopped before finishing. In a script, put the code that "
+            "runs ensembles or sweeps under `if __name__ == \"__main__\":` (workers start "
+            "by importing the script), or use jobs=1; otherwise a worker may have run out "
+            "of memory") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1) -> Iterator[Chunk]:
     """Yield the ensemble's chunks as they finish (in any order when ``jobs > 1``)."""
     tasks = _chunks(runs, jobs)
@@ -148,8 +178,7 @@ def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1) -> Iter
         return
     from concurrent.futures import as_completed
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_process_context(),
-                             initializer=_init_worker, initargs=(scenario,)) as pool:
+    with worker_pool(min(jobs, len(tasks)), _init_worker, (scenario,)) as pool:
         futures = [pool.submit(_worker_chunk, seed, start, stop) for start, stop in tasks]
         for future in as_completed(futures):
             yield future.result()

@@ -330,13 +330,11 @@ def execute(base: dict[str, Any], points: list[dict[str, Any]], tasks: list[Task
         for task in tasks:
             yield task, run_task(base, points[task.point], task, seed)
         return
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
-    from .ensemble import _process_context
+    from .ensemble import worker_pool
 
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_process_context(),
-                               initializer=_init_worker, initargs=(base,))
-    try:
+    with worker_pool(min(jobs, len(tasks)), _init_worker, (base,)) as pool:
         pending = set()
         queue = iter(tasks)
         # Keep a bounded number of tasks in flight, so memory stays flat.
@@ -349,8 +347,6 @@ def execute(base: dict[str, Any], points: list[dict[str, Any]], tasks: list[Task
                 task = next(queue, None)
                 if task is not None:
                     pending.add(pool.submit(_worker_task, points[task.point], task, seed))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _execute_dask(base: dict[str, Any], points: list[dict[str, Any]], tasks: list[Task],
