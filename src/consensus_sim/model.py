@@ -27,7 +27,16 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .agents import AGENT_CLASSES, OBJECT, SUPPORT, Lobbyist, Member, respond, utilities
+from .agents import (
+    AGENT_CLASSES,
+    OBJECT,
+    RESPONSE_NAMES,
+    SUPPORT,
+    Lobbyist,
+    Member,
+    respond,
+    utilities,
+)
 from .concession import STRATEGIES, ladder, minimal, win_over_all
 from .rules import blocking_cost_scaled, rule_function
 from .scenario import Scenario, load_scenario
@@ -92,7 +101,6 @@ class RunResult:
         """A JSON-ready record of the run."""
         s = self.scenario
         dims = s.dimension_ids
-        names = {1: "support", 0: "abstain", -1: "object"}
         return {
             "outcome": self.outcome,
             "rounds": self.rounds,
@@ -107,7 +115,7 @@ class RunResult:
                 {
                     "round": r + 1,
                     "proposal": dict(zip(dims, map(float, self.proposals[r]), strict=True)),
-                    "responses": {m: names[int(c)] for m, c in zip(
+                    "responses": {m: RESPONSE_NAMES[int(c)] for m, c in zip(
                         s.arrays.member_ids, self.responses[r], strict=True)},
                 }
                 for r in range(self.rounds)
