@@ -311,20 +311,15 @@ def Controls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
                       on_value=set_member_label, classes=["cs-member"])
         solara.Select("Dimension", values=s.dimension_ids, value=dimension,
                       on_value=set_dimension, classes=["cs-dimension"])
-        position = dashboard.member_value(actor_id, "position", dimension)
-        salience = dashboard.member_value(actor_id, "salience", dimension)
-        with solara.Div(classes=["cs-position"]):
-            solara.SliderFloat("Position", value=position, min=0.0, max=1.0, step=0.01,
-                               on_value=lambda v: act(dashboard.set_member_value, actor_id,
-                                                      "position", dimension, v))
-            solara.Text(f"ideal point {position:.2f} · {s.level_label(k, position)}",
-                        classes=["cs-legend"])
-        with solara.Div(classes=["cs-salience"]):
-            solara.SliderFloat("Salience", value=salience, min=0.0, max=1.0, step=0.01,
-                               on_value=lambda v: act(dashboard.set_member_value, actor_id,
-                                                      "salience", dimension, v))
-            solara.Text(f"cares {salience:.2f} (0 = not at all, 1 = most)",
-                        classes=["cs-legend"])
+        for key, legend in (
+                ("position", lambda v: f"ideal point {v:.2f} · {s.level_label(k, v)}"),
+                ("salience", lambda v: f"cares {v:.2f} (0 = not at all, 1 = most)")):
+            value = dashboard.member_value(actor_id, key, dimension)
+            with solara.Div(classes=[f"cs-{key}"]):
+                solara.SliderFloat(key.capitalize(), value=value, min=0.0, max=1.0, step=0.01,
+                                   on_value=lambda v, key=key: act(
+                                       dashboard.set_member_value, actor_id, key, dimension, v))
+                solara.Text(legend(value), classes=["cs-legend"])
     with solara.Card("Rules of the game", margin=0):
         solara.Select("Decision rule", values=dashboard.rule_choices(), value=s.rule.type,
                       on_value=lambda rule: act(dashboard.set_rule, rule), classes=["cs-rule"])
