@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consensus_sim import NegotiationModel, scenario_from_dict
-from consensus_sim.agents import ABSTAIN, OBJECT, SUPPORT, Chair, External, Member, respond
+from consensus_sim.agents import ABSTAIN, OBJECT, SUPPORT, Chair, External, Member
+from consensus_sim.kernel import respond
 from consensus_sim.model import OUTCOMES
 
 
@@ -26,10 +27,12 @@ def test_trio_minimal_concession_by_hand(trio):
     assert result.final[0] == pytest.approx(0.4, abs=1e-8)
     assert result.final_labels == {"scope": "half"}
     assert result.objectors == ["C"]
-    assert result.pivotal == "C"
+    assert result.costliest_blocker == "C"
     assert result.scope_given_up[0] == pytest.approx(0.6, abs=1e-8)
     assert result.responses.tolist() == [[SUPPORT, SUPPORT, OBJECT], [SUPPORT, SUPPORT, SUPPORT]]
-    assert [type(a) for a in model.by_row] == [Member, Member, Member, Chair]
+    # C's loss in round 1: (1 - 0.2)^2 - (0 - 0.2)^2 = 0.6
+    assert result.losses[0].tolist() == pytest.approx([-1.0, -0.6, 0.6])
+    assert [type(a) for a in model.agents] == [Member, Member, Member, Chair]
     assert [m.response for m in model.members] == ["support"] * 3
 
 
@@ -41,14 +44,23 @@ def test_trio_split_meets_c_halfway_twice(trio):
     assert result.outcome == "adopted_amended"
 
 
-def test_trio_ladder_withdraws_rather_than_table_the_status_quo(trio):
+def test_trio_ladder_withdraws_when_no_level_passes(trio):
     trio["proposal"]["concession"] = "ladder"
     _, result = run(trio)
-    # full -> half (C objects: 0.09 > 0.04); the next level, none, is the status quo
-    # itself, which the chair likes no better than no agreement: it withdraws.
-    np.testing.assert_allclose(result.proposals[:, 0], [1.0, 0.5])
+    # After `full` is blocked the chair looks at every other level: at `half` C loses
+    # 0.09 - 0.04 = 0.05 > 0 and would object; `none` is the status quo, no better for
+    # the chair than no agreement. No level passes and beats q: it withdraws at once.
+    np.testing.assert_allclose(result.proposals[:, 0], [1.0])
     assert result.outcome == "withdrawn"
-    assert result.pivotal == "C"
+    assert result.costliest_blocker == "C"
+
+
+def test_trio_ladder_skips_to_the_level_that_passes(trio):
+    trio["proposal"]["concession"] = "ladder"
+    trio["actors"][2]["tolerance"] = 0.05  # now `half` (C's loss 0.05) passes
+    _, result = run(trio)
+    np.testing.assert_allclose(result.proposals[:, 0], [1.0, 0.5])
+    assert result.outcome == "adopted_amended"
 
 
 def test_setter_withdraws_when_every_acceptable_version_is_no_better_than_q(trio):
@@ -56,7 +68,7 @@ def test_setter_withdraws_when_every_acceptable_version_is_no_better_than_q(trio
     _, result = run(trio)
     assert result.outcome == "withdrawn"
     assert result.rounds == 1
-    assert result.pivotal == "C"
+    assert result.costliest_blocker == "C"
 
 
 def test_deadlock_when_time_runs_out(trio):
@@ -70,7 +82,7 @@ def test_deadlock_when_time_runs_out(trio):
 def test_first_proposal_adopted_as_is(trio):
     trio["actors"][2]["position"] = {"scope": 0.9}
     _, result = run(trio)
-    assert (result.outcome, result.rounds, result.pivotal) == ("adopted", 1, None)
+    assert (result.outcome, result.rounds, result.costliest_blocker) == ("adopted", 1, None)
 
 
 def test_blocking_cost_turns_a_lone_objection_into_an_abstention(trio):
@@ -84,14 +96,14 @@ def test_blocking_cost_turns_a_lone_objection_into_an_abstention(trio):
 
 
 def test_blocking_cost_shrinks_with_company():
-    position = np.array([[1.0], [0.1], [0.2]])
-    salience = np.ones((3, 1))
-    one = respond(position, salience, 2.0, np.zeros(3), np.full(3, 0.7),
-                  np.array([1.0]), np.array([0.0]))
-    # B (loss 0.8) and C (loss 0.6) are both tempted: each sees 1 of 2 others not
-    # objecting, so each swallows 0.35 and both object.
-    np.testing.assert_allclose(one.threshold[1:], [0.35, 0.35])
-    assert one.code.tolist() == [SUPPORT, OBJECT, OBJECT]
+    # Members at 1, 0.1, 0.2; x = 1 against q = 0: losses -1, 0.8 and 0.6; blocking
+    # cost 0.7 each. From nobody objecting: B (0.8 > 0.7) objects, C (0.6) does not.
+    # With B objecting, C sees 1 of 2 others not objecting: its threshold falls to
+    # 0.35 < 0.6 and it objects; B's falls to 0.35 too. Nobody wants to change.
+    loss = np.array([[-1.0, 0.8, 0.6]])
+    codes, threshold = respond(loss, np.zeros(3), np.full(3, 0.7))
+    np.testing.assert_allclose(threshold[0, 1:], [0.35, 0.35])
+    assert codes[0].tolist() == [SUPPORT, OBJECT, OBJECT]
 
 
 def test_unanimity_without_constructive_abstention_needs_a_yes(trio):
@@ -115,23 +127,26 @@ def test_external_pressure_moves_positions_and_raises_salience(trio):
                                          "targets": ["A", "C"]}]})
     model = NegotiationModel(scenario_from_dict(trio), rng=0)
     model.step()
-    assert model.position[:3, 0].tolist() == [1.0, 0.4, 0.2]  # B pulled halfway to 0
-    assert model.salience[:3, 0].tolist() == [0.75, 0.5, 0.75]
+    state = model.state
+    assert state.position[0, :3, 0].tolist() == [1.0, 0.4, 0.2]  # B pulled halfway to 0
+    assert state.salience[0, :3, 0].tolist() == [0.75, 0.5, 0.75]
     model.step()
-    assert model.salience[:3, 0].tolist() == [1.0, 0.5, 1.0]  # capped at 1
-    assert isinstance(model.by_row[-1], External)
+    assert state.salience[0, :3, 0].tolist() == [1.0, 0.5, 1.0]  # 1.125 capped at 1
+    assert isinstance(list(model.agents)[-1], External)
 
 
-def test_noise_is_drawn_from_the_run_generator(trio):
+def test_uncertain_inputs_are_drawn_from_the_run_generator(trio):
     trio["uncertainty"] = {"position_sd": 0.1, "salience_sd": 0.1}
     s = scenario_from_dict(trio)
     a = NegotiationModel(s, rng=np.random.default_rng(5))
     b = NegotiationModel(s, rng=np.random.default_rng(5))
     c = NegotiationModel(s, rng=np.random.default_rng(6))
-    np.testing.assert_array_equal(a.position, b.position)
-    assert not np.array_equal(a.position, c.position)
-    assert a.position.min() >= 0 and a.position.max() <= 1
+    np.testing.assert_array_equal(a.state.position, b.state.position)
+    assert not np.array_equal(a.state.position, c.state.position)
+    assert a.state.position.min() >= 0 and a.state.position.max() <= 1
     assert a.run().to_dict() == b.run().to_dict()
+    # A (at 1) and the chair (at 1) are certain; B and C vary; all saliences are 1.
+    assert list(a.result().drawn) == ["actors.B.position.scope", "actors.C.position.scope"]
 
 
 def test_member_objects_to_states_the_same_test(trio):
@@ -139,6 +154,9 @@ def test_member_objects_to_states_the_same_test(trio):
     c = model.members[2]
     assert c.objects_to(np.array([1.0])) and not c.objects_to(np.array([0.4]))
     assert c.utility(np.array([0.2])) == 0.0
+    model.step()  # the round's recorded response is the same function's answer
+    assert [m.objects_to(model.result().proposals[0]) for m in model.members] == [
+        m.response == "object" for m in model.members]
 
 
 def test_datacollector_records_one_row_per_round(trio):
@@ -195,7 +213,7 @@ def test_invariants_of_every_run(data, seed):
     assert 1 <= result.rounds <= data["max_rounds"]
     last = result.responses[-1]
     # the rule adopted exactly the runs that ended adopted
-    assert model.rule(last).adopted == result.adopted
+    assert model.setup.rule(last).adopted == result.adopted
     if result.adopted and data["rule"]["type"] in ("consensus", "silence", "unanimity"):
         # under consensus nothing adopted has an objector; without constructive
         # abstention everyone said yes
@@ -218,5 +236,7 @@ def test_salience_noise_leaves_zero_saliences_at_zero(trio):
     trio["defaults"]["position"] = {"aid": 0.5}
     trio["uncertainty"] = {"salience_sd": 0.2}
     model = NegotiationModel(scenario_from_dict(trio), rng=1)
-    assert (model.salience[:, 1] == 0).all()
-    assert (model.salience[:, 0] != 1.0).any()
+    salience = model.state.salience[0]
+    assert (salience[:, 1] == 0).all()
+    # a stated salience of 1 is the end of the scale: the shorthand keeps it
+    assert (salience[:, 0] == 1.0).all()

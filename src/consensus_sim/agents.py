@@ -1,4 +1,4 @@
-"""The actors of a negotiation, and how a member decides to support, abstain or object.
+"""The actors of a negotiation, and how each one acts in a round.
 
 Every member compares the proposal on the table, x, with the status quo, q, through
 its utility
@@ -14,99 +14,42 @@ more than it tolerates, and by more than the cost of being seen to block:
     U_i(q) - U_i(x) > tolerance_i + blocking_cost_i * share of the other members not objecting
 
 so a lone objector facing an otherwise united alliance pays its whole blocking cost,
-while one of many pays little. A member that does not object **supports** when it
-likes x at least as well as q, and otherwise **abstains** (under a consensus rule,
-silence is consent).
+while one of many pays little. Each member's best response depends on how many
+others object; the round's responses are the equilibrium reached by iterating best
+responses from nobody objecting (:func:`.kernel.respond`). A member that does not
+object **supports** when it likes x at least as well as q, and otherwise
+**abstains** (under a consensus rule, silence is consent).
 
-The decision is computed for all members at once (:func:`respond`), because the
-per-round step is the model's hot path; :meth:`Member.objects_to` states the same
-test for one member, for reading and for the dashboard.
+The agenda setter (the chair, or any actor a scenario names) **amends** a blocked
+proposal: it tables the text it likes best among those that would pass
+(:func:`.kernel.amend`). Partners and external actors **press** members.
+
+Each method applies a rule from :mod:`.kernel` to this actor's row of the model's
+state; the ensemble runner applies the same functions to thousands of runs at once.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+
+from . import kernel
+from .rules import ABSTAIN, OBJECT, RESPONSE_NAMES, SUPPORT
 
 if TYPE_CHECKING:
     from .model import NegotiationModel
     from .scenario import Actor as ActorSpec
 
-from .rules import ABSTAIN, OBJECT, RESPONSE_NAMES, SUPPORT
+__all__ = ["ABSTAIN", "OBJECT", "RESPONSE_NAMES", "SUPPORT", "Actor", "Chair", "External",
+           "Lobbyist", "Member", "Partner", "utilities"]
 
-__all__ = ["ABSTAIN", "OBJECT", "RESPONSE_NAMES", "SUPPORT", "Member", "respond", "utilities"]
-
-
-def utilities(position: np.ndarray, salience: np.ndarray, gamma: float | np.ndarray,
-              x: np.ndarray) -> np.ndarray:
-    """U_i(x) = -sum_k s_ik |x_k - p_ik|^gamma_i, for every row i of ``position`` at once.
-
-    Args:
-        position: ideal points, shape (n, d).
-        salience: saliences, shape (n, d).
-        gamma: one exponent for all rows, or one per row, shape (n,).
-        x: the point to evaluate, shape (d,).
-    """
-    distance = np.abs(position - x)
-    if np.ndim(gamma) == 0:
-        if gamma == 2.0:
-            distance *= distance
-        elif gamma != 1.0:
-            distance **= gamma
-    else:
-        distance **= gamma[:, None]
-    distance *= salience
-    return -distance.sum(axis=1)
-
-
-class Responses(NamedTuple):
-    """The members' responses in one round.
-
-    Attributes:
-        code: SUPPORT, ABSTAIN or OBJECT per member.
-        loss: U_i(q) - U_i(x): how much worse off x leaves each member than q.
-        threshold: the loss each member swallows before objecting this round
-            (tolerance plus its blocking cost at this round's level of support).
-        status_quo_utility: U_i(q) per member.
-    """
-
-    code: np.ndarray
-    loss: np.ndarray
-    threshold: np.ndarray
-    status_quo_utility: np.ndarray
-
-
-def respond(position: np.ndarray, salience: np.ndarray, gamma: float | np.ndarray,
-            tolerance: np.ndarray, blocking_cost: np.ndarray,
-            proposal: np.ndarray, status_quo: np.ndarray, scaled: bool = True) -> Responses:
-    """Every member's response to ``proposal`` against ``status_quo`` (rows are members).
-
-    With ``scaled=False`` (the silence procedure) every objector pays its whole
-    blocking cost, whatever the others do.
-    """
-    status_quo_utility = utilities(position, salience, gamma, status_quo)
-    loss = status_quo_utility - utilities(position, salience, gamma, proposal)
-    if scaled:
-        tempted = loss > tolerance
-        n = loss.size
-        # For a tempted member, the others not objecting are everyone but the tempted.
-        others_not_objecting = (n - np.count_nonzero(tempted)) / max(n - 1, 1)
-        threshold = tolerance + blocking_cost * others_not_objecting
-    else:
-        threshold = tolerance + blocking_cost
-    code = np.where(loss > threshold, OBJECT, np.where(loss <= 0.0, SUPPORT, ABSTAIN))
-    return Responses(code.astype(np.int8), loss, threshold, status_quo_utility)
+utilities = kernel.utilities
 
 
 class Actor(mesa.Agent):
-    """An actor in the negotiation; its preferences live in the model's arrays.
-
-    The model keeps every actor's ideal point and salience in one array (row
-    ``self.row``) so that a round is computed for all members at once; the
-    properties below read this actor's row.
-    """
+    """An actor in the negotiation: a view of its row of the model's state."""
 
     model: NegotiationModel
 
@@ -118,19 +61,31 @@ class Actor(mesa.Agent):
 
     @property
     def position(self) -> np.ndarray:
-        """Ideal point, one number per dimension (after this run's noise and pressure)."""
-        return self.model.position[self.row]
+        """Ideal point, one number per dimension (this run's draw, after pressure)."""
+        return self.model.state.position[0, self.row]
 
     @property
     def salience(self) -> np.ndarray:
         """How much each dimension matters to this actor."""
-        return self.model.salience[self.row]
+        return self.model.state.salience[0, self.row]
 
     def utility(self, x: np.ndarray) -> float:
-        """This actor's utility for the point ``x``."""
+        """This actor's utility for the text ``x``."""
+        g = self.model.setup.gamma[self.row]
+        return float(utilities(self.position[None], self.salience[None], g,
+                               np.asarray(x, dtype=float))[0])
+
+    def amend(self, blocking: np.ndarray) -> tuple[np.ndarray, bool, int]:
+        """As agenda setter, answer a blocked round (see :func:`.kernel.amend`).
+
+        Returns:
+            The text to table next, whether it withdraws instead, and the member row
+            of the blocker most costly to win over.
+        """
         m = self.model
-        return float(utilities(self.position[None], self.salience[None],
-                               m.gamma_of(self.row), np.asarray(x, dtype=float))[0])
+        pivot = kernel.costliest_blocker(m.setup, m.state, blocking[None])
+        text, withdraw = kernel.amend(m.setup, m.state, pivot)
+        return text[0], bool(withdraw[0]), int(pivot[0])
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.actor_id})"
@@ -139,22 +94,69 @@ class Actor(mesa.Agent):
 class Member(Actor):
     """A member of the alliance or council: it votes on every proposal."""
 
+    def __init__(self, model: NegotiationModel, row: int, spec: ActorSpec) -> None:
+        super().__init__(model, row, spec)
+        self.loss = np.nan
+        self.threshold = np.nan
+        self.objecting = False
+        self.code: int | None = None
+
+    @property
+    def tolerance(self) -> float:
+        return float(self.model.state.tolerance[0, self.row])
+
+    @property
+    def blocking_cost(self) -> float:
+        return float(self.model.state.blocking_cost[0, self.row])
+
     @property
     def response(self) -> str:
         """This round's response: 'support', 'abstain' or 'object' ('' before any round)."""
-        r = self.model.responses
-        return "" if r is None else RESPONSE_NAMES[int(r.code[self.row])]
+        return "" if self.code is None else RESPONSE_NAMES[self.code]
 
-    def objects_to(self, x: np.ndarray) -> bool:
-        """Whether this member objects to ``x``, blocking alone against everyone else.
+    def weigh(self, x: np.ndarray) -> None:
+        """Weigh the text ``x``: its loss against the status quo; nobody objects yet."""
+        m = self.model
+        row = slice(self.row, self.row + 1)
+        position, salience = m.state.position[:, row], m.state.salience[:, row]
+        gamma = m.setup.member_gamma
+        if np.ndim(gamma):
+            gamma = gamma[row]
+        at_q = utilities(position, salience, gamma, m.setup.status_quo[None])
+        self.loss = float((at_q - utilities(position, salience, gamma, x[None]))[0, 0])
+        self.objecting = False
 
-        The same test as :func:`respond`, for one member: it objects when x leaves
-        it worse off than the status quo by more than its tolerance plus its cost
-        of blocking alone.
+    def best_respond(self, others_objecting: int) -> bool:
+        """Object or not, given how many other members object; True if it changed.
+
+        It objects when its loss exceeds :func:`.kernel.objection_threshold` (under the
+        silence procedure: its tolerance plus its whole blocking cost).
         """
         m = self.model
-        loss = self.utility(m.status_quo) - self.utility(x)
-        return loss > m.tolerance[self.row] + m.blocking_cost[self.row]
+        n = m.setup.n_members
+        share = (n - 1 - others_objecting) / (n - 1) if m.setup.scaled and n > 1 else 1.0
+        self.threshold = float(kernel.objection_threshold(self.tolerance, self.blocking_cost,
+                                                          share))
+        now = self.loss > self.threshold + kernel.INDIFFERENCE
+        changed = now != self.objecting
+        self.objecting = now
+        return changed
+
+    def settle(self) -> None:
+        """Fix this round's response from the equilibrium reached."""
+        if self.objecting:
+            self.code = OBJECT
+        else:
+            self.code = SUPPORT if self.loss <= kernel.INDIFFERENCE else ABSTAIN
+
+    def objects_to(self, x: np.ndarray) -> bool:
+        """Whether this member would object to ``x`` if it were tabled now: its response
+        in the equilibrium of the response game over ``x`` (the function the round uses)."""
+        m = self.model
+        x = np.asarray(x, dtype=float)[None]
+        loss = kernel.losses(m.setup, m.state, x)
+        codes, _ = kernel.respond(loss, m.state.tolerance, m.state.blocking_cost, m.setup.scaled)
+        return bool(codes[0, self.row] == OBJECT)
 
 
 class Chair(Actor):
@@ -162,21 +164,14 @@ class Chair(Actor):
 
 
 class Lobbyist(Actor):
-    """A non-voting actor that applies pressure to members every round."""
+    """A non-voting actor that presses members every round."""
 
-    def press(self) -> None:
-        """Apply this actor's pressure items to the members they target.
-
-        ``affects: position`` pulls each target's ideal point a fraction ``strength`` of the
-        way toward this actor's; ``affects: salience`` raises each target's salience by the
-        factor ``1 + strength``, up to 1.
-        """
+    def press(self) -> list[tuple[bool, Any, np.ndarray]]:
+        """This actor's pressure this round, computed from the state at the round's start
+        (see :func:`.kernel.pressure_delta`); the model adds every lobbyist's at once."""
         m = self.model
-        for on_salience, strength, rows, dims in self.pressure:
-            if on_salience:
-                m.salience[rows] = np.minimum(1.0, m.salience[rows] * (1.0 + strength))
-            else:
-                m.position[rows] += strength * (self.position[dims] - m.position[rows])
+        return [kernel.pressure_delta(m.setup, m.state, i)
+                for i, item in enumerate(m.setup.pressure) if item[0] == self.row]
 
 
 class Partner(Lobbyist):

@@ -1,11 +1,13 @@
 """Many seeded runs of one scenario: outcome probabilities, objection rates, scopes.
 
-Run ``i`` of an ensemble with seed ``S`` draws everything from
-``numpy.random.SeedSequence(S).spawn(runs)[i]`` (built directly as
-``SeedSequence(S, spawn_key=(i,))``), so its result does not depend on how runs are
-split into chunks or spread over processes: the same seed gives the same bytes for
-any ``jobs``. Runs go to worker processes in chunks (never one task per run), and
-the global multiprocessing start method is left alone.
+Run ``i`` of an ensemble with seed ``S`` draws everything from its own generator,
+:func:`~.kernel.run_generator` ``(S, i)``: block ``i`` of a counter-based stream, so
+its result does not depend on how runs are split into chunks or spread over
+processes (the same seed gives the same bytes for any ``jobs``), and it is the
+same run when replayed alone in the Mesa model (:func:`replay`). Runs are played
+in chunks, all runs of a chunk at once (:func:`.kernel.simulate`); chunks go to
+worker processes (never one task per run), and the global multiprocessing start
+method is left alone.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .rules import OBJECT
+from .kernel import NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
+from .rules import OBJECT, SUPPORT
 from .scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
+__all__ = ["OUTCOMES", "EnsembleResult", "replay", "run_ensemble", "run_generator"]
+
 _OUTCOME_CODE = {name: code for code, name in enumerate(OUTCOMES)}
 #: With ``jobs=None``, ensembles smaller than this run in this process.
-AUTO_SERIAL_BELOW = 2000
+AUTO_SERIAL_BELOW = 20000
 
 
 def available_cores() -> int:
@@ -41,15 +45,6 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def run_seed(seed: int, index: int, prefix: tuple[int, ...] = ()) -> np.random.SeedSequence:
-    """The seed sequence of run ``index``: child ``index`` of ``SeedSequence(seed)``.
-
-    A sweep gives each grid point its own ``prefix`` (see :mod:`.sweep`), so run
-    ``index`` of a point is child ``(*prefix, index)``.
-    """
-    return np.random.SeedSequence(seed, spawn_key=(*prefix, index))
-
-
 @dataclass(frozen=True, eq=False)
 class Chunk:
     """The results of runs ``start .. stop-1``, as compact arrays."""
@@ -58,51 +53,31 @@ class Chunk:
     outcome: np.ndarray  # (n,) int8, index into OUTCOMES
     rounds: np.ndarray  # (n,) int16
     final: np.ndarray  # (n, d)
-    pivotal: np.ndarray  # (n,) int16 member row, -1 for none
-    objected: np.ndarray  # (n, n_members) bool: objected in some round
+    costliest: np.ndarray  # (n,) int16 member row, -1 for none
+    objected: np.ndarray  # (n, n_members) bool: opposed in some round (see opposed())
     trajectory: np.ndarray  # (n, max_rounds, d) float32, NaN after the last round
     objections_by_round: np.ndarray  # (n_members, max_rounds) int64 counts
     paid: np.ndarray  # (n, d) side payments made per dimension (0 on scope dimensions)
     fired: np.ndarray  # (n, n_events) bool
+    drawn: np.ndarray  # (n, n_uncertain) the uncertain inputs' values
 
 
-def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
-                   prefix: tuple[int, ...] = ()) -> Chunk:
-    """Run ``start .. stop-1`` of the ensemble with ``seed`` (the per-run loop)."""
-    from .model import NegotiationModel
+def opposed(codes: np.ndarray, vote: bool) -> np.ndarray:
+    """Which responses oppose the text: an objection under consensus-type rules; any
+    response but a yes under voting rules (rounds not reached oppose nothing)."""
+    if vote:
+        return (codes != SUPPORT) & (codes != NO_RESPONSE)
+    return codes == OBJECT
 
-    a = scenario.arrays
-    n, d, m, rmax = stop - start, a.status_quo.size, a.n_members, scenario.max_rounds
-    row_of = {actor_id: row for row, actor_id in enumerate(a.actor_ids)}
-    outcome = np.empty(n, dtype=np.int8)
-    rounds = np.empty(n, dtype=np.int16)
-    final = np.empty((n, d))
-    pivotal = np.full(n, -1, dtype=np.int16)
-    objected = np.empty((n, m), dtype=bool)
-    trajectory = np.full((n, rmax, d), np.nan, dtype=np.float32)
-    by_round = np.zeros((m, rmax), dtype=np.int64)
-    paid = np.zeros((n, d))
-    event_index = {e.id: j for j, e in enumerate(scenario.events)}
-    dim_index = {dim: k for k, dim in enumerate(scenario.dimension_ids)}
-    fired = np.zeros((n, len(event_index)), dtype=bool)
-    for j in range(n):
-        rng = np.random.default_rng(run_seed(seed, start + j, prefix))
-        result = NegotiationModel(scenario, rng=rng, collect=False).run()
-        objecting = result.responses == OBJECT
-        outcome[j] = _OUTCOME_CODE[result.outcome]
-        rounds[j] = result.rounds
-        final[j] = result.final
-        if result.pivotal is not None:
-            pivotal[j] = row_of[result.pivotal]
-        objected[j] = objecting.any(axis=0)
-        trajectory[j, : result.rounds] = result.proposals
-        by_round[:, : result.rounds] += objecting.T
-        for payment in result.payments:
-            paid[j, dim_index[payment["dimension"]]] += payment["amount"]
-        for _, event_id in result.fired:
-            fired[j, event_index[event_id]] = True
-    return Chunk(start, outcome, rounds, final, pivotal, objected, trajectory, by_round, paid,
-                 fired)
+
+def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chunk:
+    """Run ``start .. stop-1`` of the ensemble with ``seed``, all at once."""
+    s = setup(scenario)
+    out = simulate(s, seed, np.arange(start, stop))
+    against = opposed(out.codes, s.vote)  # (n, rounds, members)
+    return Chunk(start, out.outcome, out.rounds, out.final, out.costliest,
+                 against.any(axis=1), out.trajectory, against.sum(axis=0).T.astype(np.int64),
+                 out.paid, out.fired, out.drawn)
 
 
 # Each worker process keeps the scenario it was started with.
@@ -227,8 +202,8 @@ def replay(result: EnsembleResult, index: int):
 
     if not 0 <= index < result.runs:
         raise IndexError(f"run {index} is not in this ensemble of {result.runs} runs")
-    rng = np.random.default_rng(run_seed(result.seed, index))
-    return NegotiationModel(result.scenario, rng=rng, collect=False).run()
+    return NegotiationModel(result.scenario, rng=run_generator(result.seed, index),
+                            collect=False).run()
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,12 +215,13 @@ class EnsembleResult:
     outcome: np.ndarray
     rounds: np.ndarray
     final: np.ndarray
-    pivotal: np.ndarray
+    costliest: np.ndarray
     objected: np.ndarray
     trajectory: np.ndarray
     objections_by_round: np.ndarray
     paid: np.ndarray
     fired: np.ndarray
+    drawn: np.ndarray
 
     @classmethod
     def from_chunks(cls, scenario: Scenario, seed: int, chunks: list[Chunk]) -> EnsembleResult:
@@ -254,9 +230,10 @@ class EnsembleResult:
         def cat(name: str) -> np.ndarray:
             return np.concatenate([getattr(c, name) for c in chunks])
 
-        return cls(scenario, seed, cat("outcome"), cat("rounds"), cat("final"), cat("pivotal"),
+        return cls(scenario, seed, cat("outcome"), cat("rounds"), cat("final"), cat("costliest"),
                    cat("objected"), cat("trajectory"),
-                   sum(c.objections_by_round for c in chunks), cat("paid"), cat("fired"))
+                   sum(c.objections_by_round for c in chunks), cat("paid"), cat("fired"),
+                   cat("drawn"))
 
     @property
     def runs(self) -> int:
@@ -270,6 +247,14 @@ class EnsembleResult:
     def outcome_counts(self) -> dict[str, int]:
         counts = np.bincount(self.outcome, minlength=len(OUTCOMES))
         return {name: int(c) for name, c in zip(OUTCOMES, counts, strict=True)}
+
+    @property
+    def opposition_measure(self) -> str:
+        """What :meth:`objection_rate` counts: objections under consensus-type rules,
+        any response but yes under voting rules."""
+        from .rules import is_vote
+
+        return "did not vote yes" if is_vote(self.scenario) else "objected"
 
     def objection_rate(self) -> dict[str, float]:
         """Per member, the share of runs in which it objected at least once."""
@@ -298,16 +283,13 @@ class EnsembleResult:
 
     def summary(self) -> dict[str, Any]:
         """The ensemble in numbers, JSON-ready (see docs/outputs.md for every key)."""
-        from scipy.stats import binomtest
-
         from . import __version__
 
         s, n = self.scenario, self.runs
         counts = self.outcome_counts()
         ci95 = {}
         for name, k in counts.items():
-            interval = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-            ci95[name] = [_r(interval.low), _r(interval.high)]
+            ci95[name] = [_r(v) for v in wilson_interval(k, n)]
         adopted = self.adopted
         n_adopted = int(adopted.sum())
         labels = self.final_labels()
@@ -331,7 +313,8 @@ class EnsembleResult:
             modal = {"labels": dict(zip(s.dimension_ids, combo, strict=True)),
                      "share_of_runs": _r(count / n),
                      "share_of_adopted": _r(count / n_adopted)}
-        pivotal = np.bincount(self.pivotal[self.pivotal >= 0], minlength=s.arrays.n_members)
+        costliest = np.bincount(self.costliest[self.costliest >= 0],
+                                minlength=s.arrays.n_members)
         member_ids = s.arrays.member_ids
         extra: dict[str, Any] = {}
         side = np.flatnonzero(s.arrays.side)
@@ -363,8 +346,12 @@ class EnsembleResult:
             "counts": counts,
             "ci95": ci95,
             "p_adopted_any": _r(n_adopted / n),
+            "information": s.information,
+            "uncertain_inputs": {x.path: x.describe() for x in s.uncertain},
+            "opposition_measure": self.opposition_measure,
             "objection_rate": {m: _r(v) for m, v in self.objection_rate().items()},
-            "pivotal_rate": {member_ids[i]: _r(c / n) for i, c in enumerate(pivotal) if c},
+            "costliest_blocker_rate": {member_ids[i]: _r(c / n)
+                                       for i, c in enumerate(costliest) if c},
             "mean_rounds": _r(self.rounds.mean()),
             "final_scope": scope,
             "modal_adopted_scope": modal,
@@ -372,7 +359,8 @@ class EnsembleResult:
         }
 
     def runs_table(self) -> pd.DataFrame:
-        """One row per run: outcome, rounds, final text per dimension, pivotal, objectors."""
+        """One row per run: outcome, rounds, final text per dimension, the blocker most
+        costly to win over, objectors, events, and each uncertain input's drawn value."""
         import pandas as pd
 
         s = self.scenario
@@ -388,12 +376,25 @@ class EnsembleResult:
             table[f"given_up_{dim}"] = s.arrays.proposal[k] - self.final[:, k]
         for k in np.flatnonzero(s.arrays.side):
             table[f"paid_{s.dimension_ids[k]}"] = self.paid[:, k]
-        table["pivotal"] = np.where(self.pivotal >= 0, member_ids[np.maximum(self.pivotal, 0)], "")
+        table["costliest_blocker"] = np.where(self.costliest >= 0,
+                                              member_ids[np.maximum(self.costliest, 0)], "")
         table["objectors"] = [";".join(member_ids[row]) for row in self.objected]
         if s.events:
             event_ids = np.array([e.id for e in s.events])
             table["events"] = [";".join(event_ids[row]) for row in self.fired]
+        for j, x in enumerate(s.uncertain):
+            table[f"drawn:{x.path}"] = self.drawn[:, j]
         return pd.DataFrame(table)
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054
+                    ) -> tuple[float, float]:
+    """Wilson's score interval for a binomial proportion (Wilson 1927), 95% by default."""
+    p = successes / trials
+    denominator = 1.0 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _r(x: float) -> float:

@@ -2,23 +2,25 @@
 
 A round goes:
 
-1. **Events.** Shocks drawn from the run's generator fire.
-2. **Pressure.** Partners and external actors push the members they target.
-3. **Persuasion.** Members that listen to others move (Friedkin-Johnsen).
-4. **Response.** Every member supports, abstains or objects (see :mod:`.agents`).
-5. **Decision** by the scenario's rule (see :mod:`.rules`). Adopted: the run ends.
-6. **Scope change.** Blocked: the agenda setter wins over the blockers it needs, by
-   narrowing the scope with its concession strategy (see :mod:`.concession`) or by
-   side payments on linked issues where they cost the payer less. It withdraws
-   the proposal instead
-   when the best version the blockers would accept, or the version its strategy
-   would table next, is no better for it than the status quo: it never tables a
-   text it likes less than no agreement. When the last round allowed
-   (``max_rounds``) is blocked, the run ends deadlocked.
+1. **Events and pressure.** Drawn shocks fire; partners and external actors press
+   the members they target, all from the state at the start of the round.
+2. **Persuasion.** Members that listen to others move (Friedkin-Johnsen, anchored on
+   their own view after pressure).
+3. **Response.** Members weigh the text and respond; the responses are the
+   equilibrium reached by iterating best responses from nobody objecting.
+4. **Decision** by the scenario's rule. Adopted: the run ends.
+5. **Amendment.** Blocked: the agenda setter tables the text it likes best among
+   those that would pass, or withdraws when none beats the status quo for it. A
+   blocked last round (``max_rounds``) ends the run deadlocked.
+
+Every rule is a function of :mod:`.kernel`, applied here to a batch of one run; the
+ensemble runner applies the same functions to thousands of runs at once, so run
+``i`` of an ensemble is this model with ``rng=run_generator(seed, i)``.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,21 +29,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .agents import (
-    AGENT_CLASSES,
-    OBJECT,
-    RESPONSE_NAMES,
-    SUPPORT,
-    Lobbyist,
-    Member,
-    respond,
-    utilities,
-)
-from .concession import STRATEGIES, ladder, minimal, win_over_all
-from .rules import blocking_cost_scaled, rule_function
+from . import kernel
+from .agents import AGENT_CLASSES, OBJECT, RESPONSE_NAMES, SUPPORT, Lobbyist, Member
+from .kernel import OUTCOMES
 from .scenario import Scenario, load_scenario
 
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
+__all__ = ["OUTCOMES", "NegotiationModel", "RunResult"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,26 +47,30 @@ class RunResult:
         rounds: rounds taken (votes held).
         proposals: the proposal voted on in each round, shape (rounds, d).
         responses: each member's response code per round, shape (rounds, n_members).
+        losses: each member's loss per round, shape (rounds, n_members).
         final: the last proposal on the table (the adopted text, if adopted).
-        pivotal: id of the blocker whose demand weighed most on the setter in the
-            last blocked round (None if the first proposal passed).
+        costliest_blocker: id of the blocker most costly for the setter to win over in
+            the last blocked round (None if the first proposal passed).
         scenario: the scenario, for names and labels.
         payments: side payments made: round, payer, to, dimension, amount.
         fired: events that fired, as (round, event id).
         positions: members' ideal points in each round, shape (rounds, n_members, d),
             when persuasion is on (None otherwise).
+        drawn: the uncertain inputs' drawn values, by path.
     """
 
     outcome: str
     rounds: int
     proposals: np.ndarray
     responses: np.ndarray
+    losses: np.ndarray
     final: np.ndarray
-    pivotal: str | None
+    costliest_blocker: str | None
     scenario: Scenario
     payments: tuple[dict[str, Any], ...] = ()
     fired: tuple[tuple[int, str], ...] = ()
     positions: np.ndarray | None = None
+    drawn: dict[str, float] | None = None
 
     @property
     def adopted(self) -> bool:
@@ -101,6 +98,7 @@ class RunResult:
         """A JSON-ready record of the run."""
         s = self.scenario
         dims = s.dimension_ids
+        members = s.arrays.member_ids
         return {
             "outcome": self.outcome,
             "rounds": self.rounds,
@@ -108,15 +106,18 @@ class RunResult:
             "final_labels": self.final_labels,
             "scope_given_up": dict(zip(dims, map(float, self.scope_given_up), strict=True)),
             "objectors": self.objectors,
-            "pivotal": self.pivotal,
+            "costliest_blocker": self.costliest_blocker,
             "payments": list(self.payments),
             "events": [{"round": r, "event": e} for r, e in self.fired],
+            "drawn": dict(self.drawn or {}),
             "history": [
                 {
                     "round": r + 1,
                     "proposal": dict(zip(dims, map(float, self.proposals[r]), strict=True)),
                     "responses": {m: RESPONSE_NAMES[int(c)] for m, c in zip(
-                        s.arrays.member_ids, self.responses[r], strict=True)},
+                        members, self.responses[r], strict=True)},
+                    "losses": {m: float(v) for m, v in zip(
+                        members, self.losses[r], strict=True)},
                 }
                 for r in range(self.rounds)
             ],
@@ -128,206 +129,109 @@ class NegotiationModel(mesa.Model):
 
     Args:
         scenario: a :class:`Scenario`, or a path or bundled name for :func:`load_scenario`.
-        rng: seed or ``numpy.random.Generator``; every draw of the run comes from it.
-        collect: keep a model-level ``mesa.DataCollector`` (one row per round). The
-            ensemble runner turns it off: it records the same data more compactly.
+        rng: seed or ``numpy.random.Generator``. The run's own random numbers (its
+            uncertain inputs and events) are the generator's first draws, before Mesa
+            takes its own seed from it.
+        collect: keep a ``mesa.DataCollector``: one row per round for the model, and
+            each member's loss and response per round. The ensemble runner does
+            not use the model at all.
     """
 
     def __init__(self, scenario: Scenario | str | Path, rng: Any = None, *,
                  collect: bool = True) -> None:
-        super().__init__(rng=rng)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
+        generator = np.random.default_rng(rng)
+        self.setup = kernel.setup(scenario)
+        uniforms = generator.random(self.setup.n_uniforms)[None]
+        super().__init__(rng=generator)
         # Mesa 3.5 owns `model.scenario` (its experimental Scenario); ours is `model.spec`.
         self.spec = scenario
-        a = scenario.arrays
-        self.n_members = a.n_members
-        self.status_quo = a.status_quo
-        self.initial_proposal = a.proposal
-        self.proposal = a.proposal.copy()
-        self.levels = a.levels
-        self.setter = a.setter
-        self.max_rounds = scenario.max_rounds
-
-        noise = scenario.uncertainty
-        sd_position, sd_salience = noise.position_sd, noise.salience_sd
-        self.position = a.position.copy()
-        self.salience = a.salience.copy()
-        if sd_position > 0:
-            self.position += self.rng.normal(0.0, sd_position, self.position.shape)
-            np.clip(self.position, 0.0, 1.0, out=self.position)
-        if sd_salience > 0:
-            # A salience of 0 means "does not care": noise never makes it care.
-            noise = self.rng.normal(0.0, sd_salience, self.salience.shape)
-            self.salience += np.where(self.salience > 0, noise, 0.0)
-            np.clip(self.salience, 0.0, 1.0, out=self.salience)
-        self.tolerance = a.tolerance[: a.n_members]
-        self.blocking_cost = a.blocking_cost[: a.n_members]
-        self.gamma = a.gamma
-        common = a.common_gamma
-        self._member_gamma = common if common is not None else a.gamma[: a.n_members]
-
-        self.rule = rule_function(scenario)
-        self._scaled_cost = blocking_cost_scaled(scenario)
-        self.concede = STRATEGIES[scenario.proposal.concession]
-        self.side = a.side
-        self.payer = a.payer
-        self.side_payments = scenario.proposal.side_payments and bool(a.side.any())
-
-        # Persuasion: members that listen to someone move each round (Friedkin-Johnsen).
-        self.influence = a.influence
-        if a.influence is not None:
-            listening = (a.influence[:, : a.n_members] != np.eye(a.n_members)).any(axis=1)
-            listening |= (a.influence[:, a.n_members:] > 0).any(axis=1)
-            self._listeners = np.flatnonzero(listening)
-            self._susceptibility = (1.0 - a.stubbornness[self._listeners])[:, None]
-            self._anchor = self.position[self._listeners].copy()
-        # Events drawn once per run are drawn now; those drawn per round, each round.
-        self.events = scenario.events
-        self._event_arrays = a.events
-        self._run_draws = self.rng.random(len(a.events)) if a.events else None
-        self.fired: list[tuple[int, str]] = []
-
-        for row, spec in enumerate(scenario.ordered_actors):
-            AGENT_CLASSES[spec.type](self, row, spec)
-        self.by_row: list[Any] = sorted(self.agents, key=lambda agent: agent.row)
-        self.lobbyists: list[Lobbyist] = [x for x in self.by_row if isinstance(x, Lobbyist)]
-        for lobbyist in self.lobbyists:
-            lobbyist.pressure = [p[1:] for p in a.pressure if p[0] == lobbyist.row]
-        self.lobbyists = [x for x in self.lobbyists if x.pressure]
-
-        self.round = 0
+        self.state = kernel.initial_state(self.setup, uniforms, np.zeros(1, dtype=np.int64))
+        for row, actor in enumerate(scenario.ordered_actors):
+            AGENT_CLASSES[actor.type](self, row, actor)
+        self.members = self.agents_by_type[Member]
+        self.lobbyists = self.agents.select(agent_type=Lobbyist)
+        self.agenda_setter = next(a for a in self.agents if a.row == self.setup.setter)
         self.outcome: str | None = None
-        self.pivotal: str | None = None
-        self.responses = None
+        self.costliest_blocker: str | None = None
         self.payments: list[dict[str, Any]] = []
+        self.fired: list[tuple[int, str]] = []
         self._proposals: list[np.ndarray] = []
         self._codes: list[np.ndarray] = []
+        self._losses: list[np.ndarray] = []
         self._positions: list[np.ndarray] = []
-        self.datacollector = (mesa.DataCollector(model_reporters=self._reporters())
-                              if collect else None)
+        self.datacollector = mesa.DataCollector(
+            model_reporters=self._reporters(),
+            agenttype_reporters={Member: {"loss": "loss", "response": "response"}},
+        ) if collect else None
+
+    @property
+    def proposal(self) -> np.ndarray:
+        """The text on the table."""
+        return self.state.proposal[0]
+
+    @property
+    def round(self) -> int:
+        """Rounds played so far (Mesa's step count)."""
+        return self.steps
 
     # ------------------------------------------------------------------ a round
 
     def step(self) -> None:
-        """One round: events, pressure, persuasion, responses, decision, then scope
-        change or the end."""
-        self.round += 1
-        if self._event_arrays:
-            self._fire_events()
-        for lobbyist in self.lobbyists:
-            lobbyist.press()
-        if self.influence is not None:
-            self._persuade()
-        n = self.n_members
-        x = self.proposal
-        r = respond(self.position[:n], self.salience[:n], self._member_gamma,
-                    self.tolerance, self.blocking_cost, x, self.status_quo, self._scaled_cost)
-        self.responses = r
-        self._proposals.append(x.copy())
-        self._codes.append(r.code)
-        if self.influence is not None:
-            self._positions.append(self.position[:n].copy())
-        decision = self.rule(r.code)
+        """One round: events and pressure, persuasion, responses, decision, then the
+        setter's amendment or the end."""
+        s, state, t = self.setup, self.state, self.steps
+        fired = kernel.fire_events(s, state, t)[0]
+        events = self.spec.events
+        self.fired += [(t, events[row].id) for row, hit in zip(s.event_rows, fired,
+                                                                strict=True) if hit]
+        kernel.apply_pressure(s, state, list(itertools.chain.from_iterable(
+            self.lobbyists.map("press"))))
+        kernel.persuade(s, state)
+
+        x = self.proposal.copy()
+        self.members.do("weigh", x)
+        for _ in range(s.n_members):  # best responses, iterated from nobody objecting
+            objecting = sum(self.members.get("objecting"))
+            others = [objecting - int(o) for o in self.members.get("objecting")]
+            changed = [member.best_respond(n) for member, n in zip(self.members, others,
+                                                                   strict=True)]
+            if not any(changed):
+                break
+        self.members.do("settle")
+        codes = np.array(self.members.get("code"), dtype=np.int8)
+        self._proposals.append(x)
+        self._codes.append(codes)
+        self._losses.append(np.array(self.members.get("loss")))
+        if s.influence is not None:
+            self._positions.append(state.position[0, : s.n_members].copy())
+
+        decision = s.rule(codes)
         if decision.adopted:
-            amended = self.round > 1 and not np.array_equal(x, self.initial_proposal)
-            self._finish("adopted_amended" if amended else "adopted")
+            changed_text = bool(np.any(x != s.proposal))
+            self._finish("adopted_amended" if changed_text else "adopted")
         else:
-            self._amend(decision, r)
+            self._blocked(decision.blocking, t)
         if self.datacollector is not None:
             self.datacollector.collect(self)
 
-    def _fire_events(self) -> None:
-        """Apply the events that fire this round (see :class:`~.scenario.Event`)."""
-        per_round = sum(e[1] for e in self._event_arrays)
-        draws = iter(self.rng.random(per_round)) if per_round else iter(())
-        for j, (probability, each_round, at, on_salience, change, rows, _) in enumerate(
-                self._event_arrays):
-            if each_round:
-                fires = next(draws) < probability
-            else:
-                fires = at == self.round and self._run_draws[j] < probability
-            if not fires:
-                continue
-            target = self.salience if on_salience else self.position
-            target[rows] = np.clip(target[rows] + change, 0.0, 1.0)
-            self.fired.append((self.round, self.events[j].id))
-
-    def _persuade(self) -> None:
-        """Friedkin-Johnsen: p_i <- (1 - a_i) * sum_j W_ij p_j + a_i * p_i(0), where a_i is
-        member i's stubbornness and W its capability-weighted listening weights."""
-        rows = self._listeners
-        heard = self.influence[rows] @ self.position
-        self.position[rows] = self._susceptibility * heard + (
-            1.0 - self._susceptibility) * self._anchor
-
-    def _amend(self, decision, r) -> None:
-        """The setter's move after a blocked round: concede, withdraw, or run out of time."""
-        need_support = decision.need == SUPPORT
-        allowed = r.threshold.copy()
-        allowed[decision.blockers[need_support]] = 0.0
-        ordered = self._blockers_to_win(decision, r, allowed)
-        self.pivotal = self.by_row[ordered[0]].actor_id
-        if self.round >= self.max_rounds:
+    def _blocked(self, blocking: np.ndarray, t: int) -> None:
+        s = self.setup
+        text, withdraw, pivot = self.agenda_setter.amend(blocking)
+        self.costliest_blocker = self.spec.arrays.member_ids[pivot]
+        if t >= s.max_rounds:
             self._finish("deadlocked")
             return
-        best, payments = win_over_all(self.proposal, ordered, allowed, r.status_quo_utility,
-                                      self.position, self.salience, self.gamma, self.side,
-                                      self.payer, self.side_payments)
-        k = ordered[0]
-        pivot_paid = any(p.to == k for p in payments)
-        if self.concede is minimal or pivot_paid:
-            amended = best
-        else:
-            scope_salience = np.where(self.side, 0.0, self.salience[k])
-            extra = {"levels": self.levels} if self.concede is ladder else {}
-            stepped = self.concede(self.proposal, self.position[k], scope_salience,
-                                   self.gamma[k], r.loss[k] - allowed[k], **extra)
-            amended = np.where(self.side, best, stepped)
-        # The setter never tables a text it likes no better than no agreement.
-        no_deal = self.setter_utility(self.status_quo)
-        if self.setter_utility(best) <= no_deal or self.setter_utility(amended) <= no_deal:
+        if withdraw:
             self._finish("withdrawn")
             return
-        ids = self.spec.arrays.actor_ids
-        dims = self.spec.dimension_ids
-        self.payments.extend({"round": self.round, "payer": ids[p.payer], "to": ids[p.to],
-                              "dimension": dims[p.dimension], "amount": p.amount}
-                             for p in payments)
-        self.proposal = amended
-
-    def _blockers_to_win(self, decision, r, allowed: np.ndarray) -> list[int]:
-        """The blockers the setter sets out to win over, most costly to it first.
-
-        The setter prices winning each blocker over alone, then takes them from the
-        cheapest until the rule would pass (under consensus: all of them), and drops
-        any it turns out not to need. The first of the result is the pivotal one.
-        """
-        blockers = decision.blockers
-        if blockers.size == 1:
-            return [int(blockers[0])]
-        cost = {}
-        for i in map(int, blockers):
-            won, _ = win_over_all(self.proposal, [i], allowed, r.status_quo_utility,
-                                  self.position, self.salience, self.gamma, self.side,
-                                  self.payer, self.side_payments)
-            cost[i] = -self.setter_utility(won)
-        need = dict(zip(map(int, blockers), decision.need, strict=True))
-        cheapest_first = sorted(cost, key=lambda i: (cost[i], i))
-        codes = r.code.copy()
-        chosen = []
-        for i in cheapest_first:
-            codes[i] = need[i]
-            chosen.append(i)
-            if self.rule(codes).adopted:
-                break
-        for i in reversed(chosen[:-1]):  # drop blockers the rule turns out not to need
-            trial = codes.copy()
-            trial[i] = r.code[i]
-            if self.rule(trial).adopted:
-                codes = trial
-                chosen.remove(i)
-        return sorted(chosen, key=lambda i: (-cost[i], i))
+        ids, dims = self.spec.arrays.actor_ids, self.spec.dimension_ids
+        for k in np.flatnonzero(s.side & (text != self.proposal)):
+            self.payments.append({"round": t, "payer": ids[s.owner[k]],
+                                  "to": self.costliest_blocker, "dimension": dims[k],
+                                  "amount": float(abs(text[k] - self.proposal[k]))})
+        self.state.proposal[0] = text
 
     def _finish(self, outcome: str) -> None:
         self.outcome = outcome
@@ -335,26 +239,18 @@ class NegotiationModel(mesa.Model):
 
     # ------------------------------------------------------------------ reading
 
-    def gamma_of(self, row: int) -> float:
-        return float(self.gamma[row])
-
     def setter_utility(self, x: np.ndarray) -> float:
-        """The agenda setter's utility for the point ``x``."""
-        s = self.setter
-        return float(utilities(self.position[s:s + 1], self.salience[s:s + 1],
-                               self.gamma[s], x)[0])
-
-    @property
-    def members(self) -> list[Member]:
-        return self.by_row[: self.n_members]
+        """The agenda setter's objective for the text ``x`` (its utility, plus the
+        payers' on side dimensions)."""
+        return float(kernel.objective(self.setup, self.state, np.asarray(x, float)[None])[0])
 
     @property
     def n_objecting(self) -> int:
-        return 0 if self.responses is None else int(np.count_nonzero(self.responses.code == OBJECT))
+        return sum(m.code == OBJECT for m in self.members)
 
     @property
     def n_supporting(self) -> int:
-        return 0 if self.responses is None else int(np.count_nonzero(self.responses.code == 1))
+        return sum(m.code == SUPPORT for m in self.members)
 
     def _reporters(self) -> dict[str, Any]:
         reporters: dict[str, Any] = {
@@ -362,7 +258,7 @@ class NegotiationModel(mesa.Model):
             "objecting": "n_objecting",
             "supporting": "n_supporting",
             "outcome": "outcome",
-            "pivotal": "pivotal",
+            "costliest_blocker": "costliest_blocker",
         }
         for k, d in enumerate(self.spec.dimension_ids):
             reporters[f"proposal_{d}"] = partial(_proposal_voted, k)
@@ -376,15 +272,18 @@ class NegotiationModel(mesa.Model):
 
     def result(self) -> RunResult:
         """The run's result so far (call after :meth:`run`)."""
-        d = self.status_quo.size
+        d = self.setup.status_quo.size
+        m = self.setup.n_members
         proposals = np.array(self._proposals) if self._proposals else np.empty((0, d))
-        codes = (np.array(self._codes) if self._codes
-                 else np.empty((0, self.n_members), dtype=np.int8))
+        codes = np.array(self._codes) if self._codes else np.empty((0, m), dtype=np.int8)
+        losses = np.array(self._losses) if self._losses else np.empty((0, m))
         final = proposals[-1] if len(proposals) else self.proposal.copy()
         positions = np.array(self._positions) if self._positions else None
-        return RunResult(self.outcome or "running", self.round, proposals, codes, final,
-                         self.pivotal, self.spec, tuple(self.payments), tuple(self.fired),
-                         positions)
+        drawn = {x.path: float(v) for x, v in zip(self.setup.uncertain, self.state.drawn[0],
+                                                  strict=True)}
+        return RunResult(self.outcome or "running", self.steps, proposals, codes, losses,
+                         final, self.costliest_blocker, self.spec, tuple(self.payments),
+                         tuple(self.fired), positions, drawn)
 
 
 def _proposal_voted(k: int, model: NegotiationModel) -> float:

@@ -1,9 +1,11 @@
 """Decision rules: pure functions from the members' responses to a decision.
 
-Each rule takes the round's response codes (SUPPORT, ABSTAIN or OBJECT per member)
-and returns a :class:`Decision`: whether the proposal is adopted and, if not, which
-members stand in its way and what each would have to become (stop objecting, or
-vote yes). The agenda setter addresses those members next round.
+Each rule takes response codes (SUPPORT, ABSTAIN or OBJECT per member) with the
+members on the last axis and any leading axes (runs, candidate texts), and returns
+a :class:`Decision`: whether the proposal is adopted and, if not, which members
+stand in its way and what each would have to become (stop objecting, or vote yes).
+The same function decides one vote in the Mesa model and thousands of votes at
+once in the ensemble runner.
 """
 
 from __future__ import annotations
@@ -31,39 +33,44 @@ RESPONSE_NAMES = {SUPPORT: "support", ABSTAIN: "abstain", OBJECT: "object"}
 
 
 class Decision(NamedTuple):
-    """The outcome of one vote.
+    """The outcome of one vote (or of a batch of votes, on the leading axes).
 
     Attributes:
-        adopted: whether the proposal passes.
-        blockers: rows of the members whose responses stand in its way.
-        need: for each blocker, the response it would have to give instead:
-            ABSTAIN (stop objecting) or SUPPORT (vote yes).
+        adopted: whether the proposal passes (a bool for one vote, else an array).
+        blocking: per member, whether its response stands in the proposal's way.
+        need_all: per member, the response a blocker would have to give instead:
+            ABSTAIN (stop objecting) or SUPPORT (vote yes); meaningless for others.
     """
 
-    adopted: bool
-    blockers: np.ndarray
-    need: np.ndarray
+    adopted: bool | np.ndarray
+    blocking: np.ndarray
+    need_all: np.ndarray
+
+    @property
+    def blockers(self) -> np.ndarray:
+        """Rows of the blockers (one vote only)."""
+        return np.flatnonzero(self.blocking)
+
+    @property
+    def need(self) -> np.ndarray:
+        """For each blocker, the response it would have to give instead (one vote only)."""
+        return self.need_all[self.blocking]
 
 
 RuleFunction = Callable[[np.ndarray], Decision]
-_NONE = np.empty(0, dtype=np.intp)
-_NO_NEED = np.empty(0, dtype=np.int8)
 
 
-def _decision(blocking: np.ndarray, adopted: bool, need: int | np.ndarray) -> Decision:
-    if adopted:
-        return Decision(True, _NONE, _NO_NEED)
-    blockers = np.flatnonzero(blocking)
-    need_codes = (np.full(blockers.size, need, dtype=np.int8) if np.ndim(need) == 0
-                  else need[blockers].astype(np.int8))
-    return Decision(False, blockers, need_codes)
+def _decision(adopted: np.ndarray, blocking: np.ndarray, need: int | np.ndarray) -> Decision:
+    blocking = blocking & ~np.asarray(adopted)[..., None]
+    need_all = np.broadcast_to(np.asarray(need, dtype=np.int8), blocking.shape)
+    return Decision(adopted.item() if np.ndim(adopted) == 0 else adopted, blocking, need_all)
 
 
 def consensus(responses: np.ndarray) -> Decision:
     """Consensus (NATO): silence is consent, so the proposal passes unless a member
     objects; a single objection blocks it, and every objector is a blocker."""
     objecting = responses == OBJECT
-    return _decision(objecting, not objecting.any(), ABSTAIN)
+    return _decision(~objecting.any(axis=-1), objecting, ABSTAIN)
 
 
 def silence(responses: np.ndarray) -> Decision:
@@ -79,18 +86,18 @@ def unanimity(responses: np.ndarray, constructive_abstention: bool = True) -> De
     without it, an abstention counts as a no."""
     if constructive_abstention:
         blocking = responses == OBJECT
-        return _decision(blocking, not blocking.any(), ABSTAIN)
+        return _decision(~blocking.any(axis=-1), blocking, ABSTAIN)
     blocking = responses != SUPPORT
-    return _decision(blocking, not blocking.any(), SUPPORT)
+    return _decision(~blocking.any(axis=-1), blocking, SUPPORT)
 
 
 def majority(responses: np.ndarray, threshold: float = 0.5, inclusive: bool = False) -> Decision:
     """Majority of members: adopted when the share voting yes exceeds ``threshold``
     (or reaches it, with ``inclusive``). Every member not voting yes is a blocker who
     would have to vote yes."""
-    yes = np.count_nonzero(responses == SUPPORT)
-    adopted = yes >= quota(threshold, responses.size, inclusive)
-    return _decision(responses != SUPPORT, adopted, SUPPORT)
+    yes = np.count_nonzero(responses == SUPPORT, axis=-1)
+    adopted = yes >= quota(threshold, responses.shape[-1], inclusive)
+    return _decision(adopted, responses != SUPPORT, SUPPORT)
 
 
 def qualified_majority(responses: np.ndarray, weight: np.ndarray, member_share: float = 0.55,
@@ -100,14 +107,14 @@ def qualified_majority(responses: np.ndarray, weight: np.ndarray, member_share: 
     (population) -- unless fewer than ``blocking_minority`` members fail to vote yes,
     in which case the weight condition is deemed met. Abstaining counts as not yes."""
     supporting = responses == SUPPORT
-    n = responses.size
-    yes = np.count_nonzero(supporting)
+    n = responses.shape[-1]
+    yes = np.count_nonzero(supporting, axis=-1)
     enough_members = yes >= quota(member_share, n, inclusive=True)
     total = weight.sum()
-    enough_weight = total <= 0 or weight[supporting].sum() >= weight_share * total - 1e-12
-    no_blocking_minority = blocking_minority > 0 and n - yes < blocking_minority
-    adopted = enough_members and (enough_weight or no_blocking_minority)
-    return _decision(~supporting, adopted, SUPPORT)
+    enough_weight = (total <= 0) | (supporting @ weight >= weight_share * total - 1e-12)
+    no_blocking_minority = (blocking_minority > 0) & (n - yes < blocking_minority)
+    adopted = enough_members & (enough_weight | no_blocking_minority)
+    return _decision(adopted, ~supporting, SUPPORT)
 
 
 def veto_majority(responses: np.ndarray, veto: np.ndarray, threshold: float = 0.6) -> Decision:
@@ -115,11 +122,11 @@ def veto_majority(responses: np.ndarray, veto: np.ndarray, threshold: float = 0.
     least ``threshold`` of the members vote yes, and no veto holder votes no. A veto
     holder's abstention does not block. An objecting veto holder must stop objecting;
     any other member not voting yes is a blocker who would have to vote yes."""
-    yes = np.count_nonzero(responses == SUPPORT)
+    yes = np.count_nonzero(responses == SUPPORT, axis=-1)
     vetoed = veto & (responses == OBJECT)
-    adopted = yes >= quota(threshold, responses.size, inclusive=True) and not vetoed.any()
-    need = np.where(vetoed, ABSTAIN, SUPPORT)
-    return _decision(vetoed | (responses != SUPPORT), adopted, need)
+    adopted = (yes >= quota(threshold, responses.shape[-1], inclusive=True)) & ~vetoed.any(axis=-1)
+    need = np.where(vetoed, ABSTAIN, SUPPORT).astype(np.int8)
+    return _decision(adopted, vetoed | (responses != SUPPORT), need)
 
 
 def quota(share: float, n: int, inclusive: bool) -> int:
@@ -161,3 +168,9 @@ def blocking_cost_scaled(scenario: Scenario) -> bool:
     a visible act each objector pays for in full.
     """
     return not isinstance(scenario.rule, SilenceRule)
+
+
+def is_vote(scenario: Scenario) -> bool:
+    """Whether the rule counts yes votes (majority, qualified majority, veto majority)
+    rather than objections (consensus, silence, unanimity)."""
+    return isinstance(scenario.rule, MajorityRule | QualifiedMajorityRule | VetoMajorityRule)

@@ -1,0 +1,827 @@
+"""The model's rules, written once, over arrays whose first axis is the run.
+
+Every function here is a pure function of numpy arrays. The Mesa model
+(:mod:`.model`) calls them for a batch of one run, so that a round can be stepped
+and inspected; the ensemble runner (:mod:`.ensemble`) calls them for thousands of
+runs at once. Run ``i`` draws the same random numbers on both paths
+(:func:`run_generator`), so it is the same run on both.
+
+Shapes: ``R`` runs, ``N`` actors (members first, rows ``0 .. M-1``), ``M`` members,
+``d`` dimensions, ``C`` candidate texts.
+
+Utilities are compared with a tolerance of :data:`INDIFFERENCE`: a difference
+smaller than that is rounding, and counts as indifference (a member whose loss is
+within it of its threshold does not object; one within it of zero supports).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .rules import ABSTAIN, OBJECT, SUPPORT, RuleFunction
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+#: Differences in utility below this are rounding: they count as indifference.
+INDIFFERENCE = 1e-9
+#: The implicit ladder of a dimension that has no labelled levels.
+DEFAULT_GRID = np.linspace(0.0, 1.0, 11)
+#: Outcome codes, in the order of :data:`OUTCOMES`.
+OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
+ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED = range(4)
+#: Candidate texts are scored in blocks of about this many numbers, to bound memory.
+_BLOCK = 1 << 20
+
+
+# ----------------------------------------------------------------- random numbers
+
+
+def run_key(seed: int) -> np.ndarray:
+    """The Philox key of an ensemble with ``seed`` (two 64-bit words)."""
+    return np.random.SeedSequence(seed).generate_state(2, np.uint64)
+
+
+def run_generator(seed: int, index: int) -> np.random.Generator:
+    """Run ``index``'s own generator: block ``index`` of a counter-based Philox stream.
+
+    Philox (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3") makes
+    each run's numbers a function of the key (from ``seed``) and the run's counter
+    block alone, so run ``index`` draws the same numbers whatever else is run, in
+    whatever order, on whatever executor: in an ensemble, at every point of a sweep
+    (common random numbers), and when it is replayed alone in the Mesa model.
+    """
+    counter = np.array([0, index, 0, 0], dtype=np.uint64)
+    return np.random.Generator(np.random.Philox(counter=counter, key=run_key(seed)))
+
+
+def run_uniforms(seed: int, runs: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` uniforms of each run's generator, shape (len(runs), count).
+
+    Equal to ``run_generator(seed, i).random(count)`` for each ``i``, but reuses one
+    bit generator (building one per run costs more than the rest of a short run).
+    """
+    out = np.empty((len(runs), count))
+    if count == 0:
+        return out
+    key = run_key(seed)
+    bits = np.random.Philox(key=key)
+    generator = np.random.Generator(bits)
+    state = bits.state
+    for j, i in enumerate(runs):
+        state["state"] = {"counter": np.array([0, i, 0, 0], dtype=np.uint64), "key": key}
+        state["buffer_pos"] = 4
+        state["has_uint32"] = 0
+        bits.state = state
+        out[j] = generator.random(count)
+    return out
+
+
+# ----------------------------------------------------------------- preferences
+
+
+def utilities(position: np.ndarray, salience: np.ndarray, gamma: float | np.ndarray,
+              x: np.ndarray) -> np.ndarray:
+    """U_i(x) = -sum_k s_ik |x_k - p_ik|^gamma_i for every actor row at once.
+
+    Args:
+        position, salience: shape (..., n, d).
+        gamma: one exponent, or one per row, shape (n,).
+        x: the text, shape (..., d), broadcast against the rows.
+
+    Returns:
+        Shape (..., n).
+    """
+    distance = np.abs(position - x[..., None, :])
+    if np.ndim(gamma) == 0:
+        if gamma == 2.0:
+            distance *= distance
+        elif gamma != 1.0:
+            distance **= gamma
+    else:
+        distance **= gamma[:, None]
+    distance *= salience
+    return -distance.sum(axis=-1)
+
+
+# ----------------------------------------------------------------- the response game
+
+
+def objection_threshold(tolerance: np.ndarray, blocking_cost: np.ndarray,
+                        others_not_objecting: np.ndarray | float) -> np.ndarray:
+    """The loss a member swallows before objecting: its tolerance plus its blocking
+    cost times the share of the other members that do not object.
+
+    A lone objector facing an otherwise united alliance pays its whole blocking cost;
+    one of many objectors pays little.
+    """
+    return tolerance + blocking_cost * others_not_objecting
+
+
+def respond(loss: np.ndarray, tolerance: np.ndarray, blocking_cost: np.ndarray,
+            scaled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Every member's response, as an equilibrium of the response game.
+
+    Member i objects when its loss exceeds :func:`objection_threshold` given the
+    others' responses. The more others object, the lower its threshold (objections
+    are strategic complements), so best responses iterated from *nobody objecting*
+    rise monotonically to the least equilibrium: the profile with the fewest
+    objectors in which no member wants to change its response. That is the
+    equilibrium chosen. Without ``scaled`` (the silence procedure) every objector
+    pays its whole cost and there is nothing to iterate. A member that does not
+    object supports when its loss is at most zero, and otherwise abstains.
+
+    Args:
+        loss: U_i(status quo) - U_i(x), shape (..., M).
+        tolerance, blocking_cost: shape (..., M) or broadcastable.
+
+    Returns:
+        The response codes (int8) and each member's threshold in that equilibrium.
+    """
+    m = loss.shape[-1]
+    if not scaled or m == 1:
+        threshold = np.broadcast_to(tolerance + blocking_cost, loss.shape)
+        objecting = loss > threshold + INDIFFERENCE
+    else:
+        objecting = np.zeros(loss.shape, dtype=bool)
+        while True:
+            others = objecting.sum(axis=-1, keepdims=True) - objecting
+            threshold = objection_threshold(tolerance, blocking_cost, (m - 1 - others) / (m - 1))
+            now = loss > threshold + INDIFFERENCE
+            if np.array_equal(now, objecting):
+                break
+            objecting = now
+    codes = np.where(objecting, OBJECT, np.where(loss <= INDIFFERENCE, SUPPORT, ABSTAIN))
+    return codes.astype(np.int8), threshold
+
+
+# ----------------------------------------------------------------- the engine's data
+
+
+@dataclass(frozen=True, eq=False)
+class Setup:
+    """What every run of a scenario shares: fixed inputs, rule, strategy, candidates.
+
+    Built once per scenario (:func:`setup`); runs differ only in their draws.
+    """
+
+    scenario: Scenario
+    n_members: int
+    setter: int
+    status_quo: np.ndarray  # (d,)
+    proposal: np.ndarray  # (d,)
+    position: np.ndarray  # (N, d) stated values
+    salience: np.ndarray  # (N, d)
+    tolerance: np.ndarray  # (M,)
+    blocking_cost: np.ndarray  # (M,)
+    gamma: np.ndarray  # (N,)
+    member_gamma: float | np.ndarray  # one exponent, or (M,)
+    rule: RuleFunction
+    vote: bool  # the rule counts yes votes
+    scaled: bool  # blocking cost scales with the others' objections
+    need_support: bool  # every member must vote yes (unanimity without abstention)
+    strategy: str
+    free: np.ndarray  # (d,) bool: dimensions the setter may change
+    side: np.ndarray  # (d,) bool
+    owner: np.ndarray  # (d,) row whose utility counts on each dimension (setter; payer on side)
+    candidates: np.ndarray | None  # (C, d) level combinations for `ladder`, canonical order
+    candidate_rank: np.ndarray | None  # (C,) rank of each candidate in the tie order
+    uncertain: tuple[Any, ...]  # declared uncertain inputs, canonical order
+    events: tuple[Any, ...]  # event arrays, canonical order (by event id)
+    event_rows: tuple[int, ...]  # row of each event in the scenario's own list
+    pressure: tuple[Any, ...]  # pressure items: (actor row, on salience?, strength, rows, dims)
+    influence: np.ndarray | None  # (L, N) Friedkin-Johnsen weights of the listeners
+    listeners: np.ndarray | None  # (L,) member rows that listen to someone
+    susceptibility: np.ndarray | None  # (L, 1): 1 - stubbornness
+    max_rounds: int
+    dim_rank: np.ndarray  # (d,) rank of each dimension id in alphabetical order
+    actor_rank: np.ndarray  # (M,) rank of each member id in alphabetical order
+
+    @property
+    def n_uniforms(self) -> int:
+        """Uniforms each run draws: one per uncertain input, one per event drawn once,
+        and one per event drawn each round, per round."""
+        per_run = sum(1 for e in self.events if not e[1])
+        per_round = sum(1 for e in self.events if e[1])
+        return len(self.uncertain) + per_run + self.max_rounds * per_round
+
+
+def setup(scenario: Scenario) -> Setup:
+    """The shared part of every run of ``scenario`` (see :class:`Setup`)."""
+    from .rules import blocking_cost_scaled, is_vote, rule_function
+    from .scenario import UnanimityRule
+
+    a = scenario.arrays
+    m, d = a.n_members, a.status_quo.size
+    side_payments = scenario.proposal.side_payments and bool(a.side.any())
+    free = ~a.side | side_payments
+    owner = np.where(a.side, a.payer, a.setter)
+    dim_ids = np.array(a.dimension_ids)
+    dim_rank = np.argsort(np.argsort(dim_ids, kind="stable"), kind="stable")
+    member_ids = np.array(a.member_ids)
+    actor_rank = np.argsort(np.argsort(member_ids, kind="stable"), kind="stable")
+    candidates = rank = None
+    if scenario.proposal.concession == "ladder":
+        grids = [lv if lv.size else DEFAULT_GRID for lv in a.levels]
+        candidates = np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, d)
+        # Tie order: lexicographic in alphabetical order of dimension ids.
+        order = np.lexsort(candidates[:, np.argsort(dim_ids)][:, ::-1].T)
+        rank = np.empty(len(candidates), dtype=np.intp)
+        rank[order] = np.arange(len(candidates))
+    order = sorted(range(len(scenario.events)), key=lambda j: scenario.events[j].id)
+    influence = listeners = susceptibility = None
+    if a.influence is not None:
+        listening = (a.influence[:, :m] != np.eye(m)).any(axis=1)
+        listening |= (a.influence[:, m:] > 0).any(axis=1)
+        listeners = np.flatnonzero(listening)
+        influence = a.influence[listeners]
+        susceptibility = (1.0 - a.stubbornness[listeners])[:, None]
+    rule = scenario.rule
+    common = a.common_gamma
+    return Setup(
+        scenario=scenario, n_members=m, setter=a.setter,
+        status_quo=a.status_quo, proposal=a.proposal,
+        position=a.position, salience=a.salience,
+        tolerance=a.tolerance[:m], blocking_cost=a.blocking_cost[:m], gamma=a.gamma,
+        member_gamma=common if common is not None else a.gamma[:m],
+        rule=rule_function(scenario), vote=is_vote(scenario),
+        scaled=blocking_cost_scaled(scenario),
+        need_support=isinstance(rule, UnanimityRule) and not rule.constructive_abstention,
+        strategy=scenario.proposal.concession, free=free, side=a.side, owner=owner,
+        candidates=candidates, candidate_rank=rank,
+        uncertain=tuple(scenario.uncertain),
+        events=tuple(a.events[j] for j in order), event_rows=tuple(order),
+        pressure=a.pressure, influence=influence, listeners=listeners,
+        susceptibility=susceptibility, max_rounds=scenario.max_rounds,
+        dim_rank=dim_rank, actor_rank=actor_rank,
+    )
+
+
+@dataclass(eq=False)
+class State:
+    """The live state of a batch of runs (one row per run still negotiating).
+
+    Attributes:
+        run: each row's run index.
+        position, salience: every actor's current preferences, (R, N, d).
+        anchor: members' own views before persuasion, (R, M, d), or None without it.
+        tolerance, blocking_cost: (R, M).
+        proposal: the text on the table, (R, d).
+        fires: round at which each per-run event fires (0: never), (R, E_run).
+        event_draws: per-round event uniforms, (R, max_rounds, E_round).
+        drawn: the values of the uncertain inputs, (R, F).
+    """
+
+    run: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+    anchor: np.ndarray | None
+    tolerance: np.ndarray
+    blocking_cost: np.ndarray
+    proposal: np.ndarray
+    fires: np.ndarray
+    event_draws: np.ndarray
+    drawn: np.ndarray
+
+    def keep(self, rows: np.ndarray) -> State:
+        """The state of the runs at ``rows`` only (indices or a boolean mask)."""
+        return State(**{f.name: None if getattr(self, f.name) is None
+                        else getattr(self, f.name)[rows] for f in fields(self)})
+
+
+def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
+    """The state before round 1 of the runs ``runs``, from their uniforms (R, U)."""
+    from .uncertainty import apply
+
+    r = len(runs)
+    f = len(s.uncertain)
+    position = np.repeat(s.position[None], r, axis=0)
+    salience = np.repeat(s.salience[None], r, axis=0)
+    tolerance = np.repeat(s.tolerance[None], r, axis=0)
+    blocking_cost = np.repeat(s.blocking_cost[None], r, axis=0)
+    drawn = np.empty((r, f))
+    if f:
+        drawn = np.column_stack([x.ppf(uniforms[:, j]) for j, x in enumerate(s.uncertain)])
+        apply(drawn, s.uncertain, position, salience, tolerance, blocking_cost)
+    once = [e for e in s.events if not e[1]]
+    each = [e for e in s.events if e[1]]
+    u_once = uniforms[:, f:f + len(once)]
+    fires = np.zeros((r, len(once)), dtype=np.int16)
+    for j, e in enumerate(once):
+        fires[:, j] = np.where(u_once[:, j] < e[0], e[2], 0)
+    event_draws = uniforms[:, f + len(once):].reshape(r, s.max_rounds, len(each))
+    anchor = position[:, : s.n_members].copy() if s.influence is not None else None
+    return State(run=np.asarray(runs), position=position, salience=salience, anchor=anchor,
+                 tolerance=tolerance, blocking_cost=blocking_cost,
+                 proposal=np.repeat(s.proposal[None], r, axis=0), fires=fires,
+                 event_draws=event_draws, drawn=drawn)
+
+
+# ----------------------------------------------------------------- a round, step by step
+
+
+def fire_events(s: Setup, state: State, round_: int) -> np.ndarray:
+    """Apply the events that fire this round; returns which fired, (R, E) bool in the
+    canonical event order (by id).
+
+    A firing event adds its ``change`` to its targets' salience (or position) on its
+    dimensions, clipped to [0, 1]; a change of position moves the member's own view
+    (the persuasion anchor) too.
+    """
+    r = len(state.run)
+    fired = np.zeros((r, len(s.events)), dtype=bool)
+    once = each = 0
+    for j, (probability, per_round, _, on_salience, change, ix, _) in enumerate(s.events):
+        if per_round:
+            fired[:, j] = state.event_draws[:, round_ - 1, each] < probability
+            each += 1
+        else:
+            fired[:, j] = state.fires[:, once] == round_
+            once += 1
+        hit = np.flatnonzero(fired[:, j])
+        if not hit.size:
+            continue
+        rows, dims = ix[0].ravel(), ix[1].ravel()
+        index = np.ix_(hit, rows, dims)
+        target = state.salience if on_salience else state.position
+        target[index] = np.clip(target[index] + change, 0.0, 1.0)
+        if not on_salience and state.anchor is not None:
+            state.anchor[index] = np.clip(state.anchor[index] + change, 0.0, 1.0)
+    return fired
+
+
+def pressure_delta(s: Setup, state: State, item: int) -> tuple[bool, Any, np.ndarray]:
+    """What pressure item ``item`` does this round, from the state at the round's start.
+
+    ``affects: position`` pulls each target's ideal point a fraction ``strength`` of the
+    way toward the pressing actor's; ``affects: salience`` raises each target's salience
+    by the factor ``1 + strength`` (capped at 1, applied after all items add up).
+
+    Returns:
+        Whether it acts on salience, the index it acts on, and the change to add there.
+    """
+    row, on_salience, strength, ix, _ = s.pressure[item]
+    rows, dims = ix[0].ravel(), ix[1].ravel()
+    index = (slice(None), rows[:, None], dims[None, :])
+    if on_salience:
+        return True, index, strength * state.salience[index]
+    own = state.position[:, row, dims][:, None, :]
+    return False, index, strength * (own - state.position[index])
+
+
+def press(s: Setup, state: State) -> None:
+    """All pressure items at once: each computed from the state at the round's start
+    (:func:`pressure_delta`), then added in the scenario's order."""
+    apply_pressure(s, state, [pressure_delta(s, state, i) for i in range(len(s.pressure))])
+
+
+def apply_pressure(s: Setup, state: State, deltas: list[tuple[bool, Any, np.ndarray]]) -> None:
+    """Add pressure changes (from :func:`pressure_delta`) in order; saliences are then
+    capped at 1. A pull on a position moves the member's own view (the persuasion
+    anchor) too."""
+    salience_hit = False
+    for on_salience, index, delta in deltas:
+        if on_salience:
+            state.salience[index] += delta
+            salience_hit = True
+        else:
+            state.position[index] += delta
+            if state.anchor is not None:
+                state.anchor[index] += delta
+    if salience_hit:
+        np.minimum(state.salience, 1.0, out=state.salience)
+
+
+def persuade(s: Setup, state: State) -> None:
+    """Friedkin-Johnsen: each member that listens to others moves to
+    (1 - a_i) * sum_j W_ij p_j + a_i * own_i, where a_i is its stubbornness, W its
+    capability-weighted listening weights, and own_i its own view: its initial
+    position as moved by pressure and events (the anchor is taken after pressure,
+    so persuasion never undoes it)."""
+    if s.influence is None:
+        return
+    heard = np.matmul(s.influence, state.position)  # (R, L, d)
+    own = state.anchor[:, s.listeners]
+    state.position[:, s.listeners] = s.susceptibility * heard + (1.0 - s.susceptibility) * own
+
+
+def losses(s: Setup, state: State, x: np.ndarray) -> np.ndarray:
+    """Each member's loss from ``x`` against the status quo, U_i(q) - U_i(x), (R, M)."""
+    m = s.n_members
+    pos, sal = state.position[:, :m], state.salience[:, :m]
+    at_q = utilities(pos, sal, s.member_gamma, np.broadcast_to(s.status_quo, x.shape))
+    return at_q - utilities(pos, sal, s.member_gamma, x)
+
+
+def allowed_loss(s: Setup, state: State) -> np.ndarray:
+    """The loss each member accepts without blocking when nobody else objects:
+    tolerance plus its whole blocking cost (0 where the rule needs its yes)."""
+    if s.need_support:
+        return np.zeros_like(state.tolerance)
+    return state.tolerance + state.blocking_cost
+
+
+# ----------------------------------------------------------------- the setter
+
+
+def objective(s: Setup, state: State, x: np.ndarray) -> np.ndarray:
+    """What the agenda setter maximises: its own utility on the scope dimensions,
+    plus each payer's utility on the side dimensions it would pay on (a side payment
+    costs its payer). ``x`` has shape (R, ..., d); returns (R, ...)."""
+    owner = s.owner
+    r = len(state.run)
+    at = (np.arange(r)[:, None], owner[None, :], np.arange(owner.size)[None, :])
+    pos, sal = state.position[at], state.salience[at]  # (R, d): the owner of each dimension
+    g = s.gamma[owner]
+    extra = (1,) * (x.ndim - 2)
+    distance = np.abs(x - pos.reshape(r, *extra, -1))
+    if np.all(g == 2.0):
+        distance *= distance
+    elif not np.all(g == 1.0):
+        distance **= g
+    return -(distance * sal.reshape(r, *extra, -1)).sum(axis=-1)
+
+
+def predicted_adoption(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
+    """Whether each of the texts (R, C, d) would pass this round's vote, given the
+    members' current preferences: the response game's equilibrium, then the rule.
+
+    Returns:
+        (R, C) bool.
+    """
+    r, c, d = texts.shape
+    m = s.n_members
+    out = np.empty((r, c), dtype=bool)
+    step = max(1, _BLOCK // max(1, r * m * d))
+    pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
+    at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
+                     np.broadcast_to(s.status_quo, (r, d)))[:, None]
+    for start in range(0, c, step):
+        block = texts[:, start:start + step]
+        loss = at_q - utilities(pos, sal, s.member_gamma, block)
+        codes, _ = respond(loss, state.tolerance[:, None], state.blocking_cost[:, None],
+                           s.scaled)
+        adopted = s.rule(codes).adopted
+        out[:, start:start + step] = adopted
+    return out
+
+
+def choose(s: Setup, state: State, texts: np.ndarray, passes: np.ndarray,
+           value: np.ndarray, rank: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The setter's pick among candidate texts (R, C, d): the passing text it values
+    most. Ties (within :data:`INDIFFERENCE`) go to the text nearest the one on the
+    table, then to the first in the tie order ``rank`` (lexicographic in alphabetical
+    order of dimension ids), so that no result depends on the order of a file.
+
+    Returns:
+        The chosen text (R, d) and its value (R,); -inf where no candidate passes.
+    """
+    value = np.where(passes, value, -np.inf)
+    best = value.max(axis=1)
+    tied = value >= best[:, None] - INDIFFERENCE
+    distance = np.where(tied, np.square(texts - state.proposal[:, None]).sum(axis=-1), np.inf)
+    tied &= distance <= distance.min(axis=1, keepdims=True) + 1e-15
+    order = np.broadcast_to(np.arange(texts.shape[1]) if rank is None else rank, tied.shape)
+    pick = np.where(tied, order, np.iinfo(np.intp).max).argmin(axis=1)
+    rows = np.arange(len(pick))
+    return texts[rows, pick], best
+
+
+def interval_texts(s: Setup, state: State, free_dim: int) -> np.ndarray:
+    """Candidate texts on one free dimension: the setter's ideal, and both ends of every
+    member's interval of texts it supports and of texts it does not object to
+    (alone). In one dimension the best passing text is always one of them (R, C, d).
+    """
+    m = s.n_members
+    k = free_dim
+    x = state.proposal
+    pos, sal = state.position[:, :m], state.salience[:, :m]
+    g = s.member_gamma if np.ndim(s.member_gamma) == 0 else s.member_gamma[None, :]
+    # Member i accepts x_k when s_ik |x_k - p_ik|^g <= budget: its loss at the status
+    # quo, plus what it allows, less what the fixed dimensions already cost it.
+    at_q = -utilities(pos, sal, s.member_gamma, np.broadcast_to(s.status_quo, x.shape))
+    fixed = np.abs(pos - x[:, None, :])
+    fixed = (fixed ** g[..., None] if np.ndim(g) else fixed ** g) * sal
+    fixed_loss = fixed.sum(axis=-1) - fixed[..., k]
+    ends = [objective_ideal(s, state)[:, None]]
+    for allowed in (np.zeros_like(state.tolerance), state.tolerance + state.blocking_cost,
+                    state.tolerance):
+        budget = at_q + allowed - fixed_loss
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = np.where(sal[..., k] > 0,
+                             (np.maximum(budget, 0.0) / sal[..., k]) ** (1.0 / g), np.inf)
+        reach = np.where(budget < 0, np.nan, reach)
+        ends += [pos[..., k] - reach, pos[..., k] + reach]
+    values = np.clip(np.concatenate(ends, axis=1), 0.0, 1.0)
+    values = np.where(np.isnan(values), s.status_quo[k], values)
+    texts = np.repeat(x[:, None, :], values.shape[1], axis=1)
+    texts[:, :, k] = values
+    return texts
+
+
+def objective_ideal(s: Setup, state: State) -> np.ndarray:
+    """The setter's unconstrained best value on the single free dimension (R,)."""
+    k = int(np.flatnonzero(s.free)[0])
+    return np.clip(state.position[:, s.owner[k], k], 0.0, 1.0)
+
+
+def best_passing_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
+    """The text the setter likes best among those that would pass: its problem solved
+    exactly. Returns the text (R, d) and the setter's value of it (R,).
+
+    - ``ladder``: every combination of labelled levels is a candidate (an 11-point
+      grid where a dimension has none); the text now on the table is not.
+    - one free dimension: the best passing text is the setter's ideal or an end of
+      some member's acceptance interval; all are candidates (exact).
+    - several free dimensions under a rule every member must accept (consensus,
+      silence, unanimity): a convex problem, solved by :func:`.optimum.best_text`.
+    - several free dimensions under a voting rule: the setter keeps the members
+      cheapest for it to win, adding them one by one until the rule passes, then
+      solves the convex problem for that coalition (a heuristic; documented).
+    """
+    r = len(state.run)
+    if s.candidates is not None:
+        texts = np.repeat(s.candidates[None], r, axis=0)
+        fixed = ~s.free
+        if fixed.any():
+            texts[:, :, fixed] = state.proposal[:, None, fixed]
+        same = np.all(np.abs(texts - state.proposal[:, None]) < 1e-12, axis=-1)
+        passes = predicted_adoption(s, state, texts) & ~same
+        return choose(s, state, texts, passes, objective(s, state, texts), s.candidate_rank)
+    free = np.flatnonzero(s.free)
+    if free.size == 1:
+        texts = interval_texts(s, state, int(free[0]))
+        passes = predicted_adoption(s, state, texts)
+        return choose(s, state, texts, passes, objective(s, state, texts))
+    return _convex_best(s, state)
+
+
+def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
+    """Several free dimensions: one convex problem per run (see best_passing_text)."""
+    from .optimum import best_text
+
+    r, d = state.proposal.shape
+    m = s.n_members
+    out = np.empty((r, d))
+    q = s.status_quo
+    lower = np.where(s.free, 0.0, state.proposal)
+    upper = np.where(s.free, 1.0, state.proposal)
+    allowed = allowed_loss(s, state)
+    g_members = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
+    for j in range(r):
+        pos, sal = state.position[j, :m], state.salience[j, :m]
+        budget = -utilities(pos, sal, s.member_gamma, q) + allowed[j]
+        owner = s.owner
+        ideal = state.position[j, owner, np.arange(d)]
+        weight = state.salience[j, owner, np.arange(d)]
+        g0 = float(s.gamma[s.setter])
+        lo, hi = lower[j], upper[j]
+        if s.vote:
+            members = _coalition(s, state, j, budget, ideal, weight, g0, lo, hi)
+        else:
+            members = np.arange(m)
+        out[j] = best_text(ideal, weight, g0, pos[members], sal[members], g_members[members],
+                           budget[members], np.minimum(lo, hi), np.maximum(lo, hi),
+                           feasible_point=np.where(s.free, q, state.proposal[j]),
+                           tie_reference=state.proposal[j])
+    return out, objective(s, state, out)
+
+
+def _coalition(s: Setup, state: State, j: int, budget: np.ndarray, ideal: np.ndarray,
+               weight: np.ndarray, g0: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Under a voting rule in several dimensions: the members the setter sets out to
+    win, cheapest first (each priced by the best text it alone would support), until
+    the rule passes on their votes."""
+    from .optimum import best_text
+
+    m = s.n_members
+    pos, sal = state.position[j, :m], state.salience[j, :m]
+    g_members = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
+    support_budget = -utilities(pos, sal, s.member_gamma, s.status_quo)
+    solo = np.empty(m)
+    for i in range(m):
+        x = best_text(ideal, weight, g0, pos[i:i + 1], sal[i:i + 1], g_members[i:i + 1],
+                      support_budget[i:i + 1], lo, hi, feasible_point=s.status_quo,
+                      tie_reference=state.proposal[j])
+        solo[i] = -float((weight * np.abs(x - ideal) ** g0).sum())
+    order = np.lexsort((s.actor_rank, -solo))
+    codes = np.full(m, ABSTAIN, dtype=np.int8)
+    for n_won, i in enumerate(order, start=1):
+        codes[i] = SUPPORT
+        if s.rule(codes).adopted:
+            return order[:n_won]
+    return order
+
+
+def costliest_blocker(s: Setup, state: State, blocking: np.ndarray) -> np.ndarray:
+    """Per run, the blocker most costly for the setter to win over: the one whose
+    acceptance alone leaves the setter the worst best text (ties: the member id first
+    in alphabetical order). Returns member rows, (R,)."""
+    r, m = blocking.shape
+    loss_at = np.full((r, m), -np.inf)
+    x = state.proposal
+    allowed = np.where(s.vote, 0.0, allowed_loss(s, state))
+    if s.candidates is not None or np.count_nonzero(s.free) == 1:
+        if s.candidates is not None:
+            texts = np.repeat(s.candidates[None], r, axis=0)
+            fixed = ~s.free
+            if fixed.any():
+                texts[:, :, fixed] = x[:, None, fixed]
+        else:
+            texts = interval_texts(s, state, int(np.flatnonzero(s.free)[0]))
+        value = objective(s, state, texts)  # (R, C)
+        pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
+        at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
+                         np.broadcast_to(s.status_quo, x.shape))[:, None]
+        loss = at_q - utilities(pos, sal, s.member_gamma, texts)  # (R, C, M)
+        ok = loss <= allowed[:, None] + INDIFFERENCE
+        loss_at = np.where(ok, value[..., None], -np.inf).max(axis=1)  # (R, M)
+    else:
+        from .optimum import best_text
+
+        d = x.shape[1]
+        g_members = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
+        for j in range(r):
+            pos, sal = state.position[j, :m], state.salience[j, :m]
+            budget = -utilities(pos, sal, s.member_gamma, s.status_quo) + allowed[j]
+            ideal = state.position[j, s.owner, np.arange(d)]
+            weight = state.salience[j, s.owner, np.arange(d)]
+            g0 = float(s.gamma[s.setter])
+            lo = np.where(s.free, 0.0, x[j])
+            hi = np.where(s.free, 1.0, x[j])
+            for i in np.flatnonzero(blocking[j]):
+                t = best_text(ideal, weight, g0, pos[i:i + 1], sal[i:i + 1], g_members[i:i + 1],
+                              budget[i:i + 1], lo, hi, feasible_point=np.where(
+                                  s.free, s.status_quo, x[j]), tie_reference=x[j])
+                loss_at[j, i] = -float((weight * np.abs(t - ideal) ** g0).sum())
+    score = np.where(blocking, loss_at, np.inf)
+    worst = score.min(axis=1, keepdims=True)
+    tied = blocking & (score <= worst + INDIFFERENCE)
+    return np.where(tied, s.actor_rank[None], m).argmin(axis=1)
+
+
+def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The setter's move after a blocked round, for every run at once.
+
+    It finds its best passing text (:func:`best_passing_text`). It withdraws when that
+    text is no better for it than the status quo (then no acceptable version is).
+    Otherwise it tables, by its strategy:
+
+    - ``minimal``: that text (the Romer-Rosenthal optimum);
+    - ``ladder``: that text, the best combination of labelled levels (never the
+      text just blocked);
+    - ``split``: the text halfway between the one on the table and ``pivot``'s ideal,
+      moved only on the free dimensions ``pivot`` cares about, when the setter
+      prefers it to the status quo and it differs from the text on the table;
+      otherwise the best passing text.
+
+    Returns:
+        The new text (R, d) and whether the setter withdraws (R,).
+    """
+    best, value = best_passing_text(s, state)
+    no_deal = objective(s, state, np.broadcast_to(s.status_quo, best.shape))
+    withdraw = ~(value > no_deal + INDIFFERENCE)
+    if s.strategy != "split":
+        return best, withdraw
+    r = len(state.run)
+    target = state.position[np.arange(r), pivot]  # (R, d)
+    cares = (state.salience[np.arange(r), pivot] > 0) & s.free
+    half = np.where(cares, state.proposal + 0.5 * (target - state.proposal), state.proposal)
+    moves = np.any(np.abs(half - state.proposal) > 1e-12, axis=1)
+    worth = objective(s, state, half) > no_deal + INDIFFERENCE
+    use_half = moves & worth
+    return np.where(use_half[:, None], half, best), withdraw
+
+
+# ----------------------------------------------------------------- the batch driver
+
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """What a batch of runs produced, one row per run, in run order.
+
+    Attributes:
+        outcome: index into :data:`OUTCOMES` (int8).
+        rounds: rounds taken (int16).
+        final: the last text on the table, (R, d).
+        costliest: member row of the blocker most costly to win over in the last
+            blocked round, -1 when the first text passed (int16).
+        codes: each member's response per round, (R, max_rounds, M) int8, 2 after
+            the last round.
+        loss: each member's loss per round, (R, max_rounds, M) float32, NaN after.
+        trajectory: the text voted on per round, (R, max_rounds, d) float32, NaN after.
+        paid: side payments per dimension, summed over rounds, (R, d).
+        fired: events that fired, (R, E) bool, in the scenario's event order.
+        drawn: the uncertain inputs' values, (R, F).
+    """
+
+    outcome: np.ndarray
+    rounds: np.ndarray
+    final: np.ndarray
+    costliest: np.ndarray
+    codes: np.ndarray
+    loss: np.ndarray
+    trajectory: np.ndarray
+    paid: np.ndarray
+    fired: np.ndarray
+    drawn: np.ndarray
+
+
+NO_RESPONSE = 2  # the response code recorded for rounds a run did not reach
+
+
+def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
+    """Play the runs ``runs`` of the ensemble with ``seed`` to their ends, all at once."""
+    runs = np.asarray(runs, dtype=np.int64)
+    r, d, m, rmax = len(runs), s.status_quo.size, s.n_members, s.max_rounds
+    state = initial_state(s, run_uniforms(seed, runs, s.n_uniforms), runs)
+    out = Outcomes(
+        outcome=np.full(r, DEADLOCKED, dtype=np.int8), rounds=np.zeros(r, dtype=np.int16),
+        final=np.empty((r, d)), costliest=np.full(r, -1, dtype=np.int16),
+        codes=np.full((r, rmax, m), NO_RESPONSE, dtype=np.int8),
+        loss=np.full((r, rmax, m), np.nan, dtype=np.float32),
+        trajectory=np.full((r, rmax, d), np.nan, dtype=np.float32),
+        paid=np.zeros((r, d)), fired=np.zeros((r, len(s.events)), dtype=bool),
+        drawn=state.drawn)
+    where = np.arange(r)  # each live row's place in the output
+    event_columns = np.array(s.event_rows, dtype=np.intp)
+    for t in range(1, rmax + 1):
+        if not len(where):
+            break
+        result = play_round(s, state, t)
+        out.fired[where[:, None], event_columns[None, :]] |= result.fired
+        out.codes[where, t - 1] = result.codes
+        out.loss[where, t - 1] = result.loss
+        out.trajectory[where, t - 1] = state.proposal
+        out.rounds[where] = t
+        out.final[where] = state.proposal
+        blocked = ~result.adopted
+        out.costliest[where[blocked]] = result.costliest[blocked]
+        changed = np.any(state.proposal != s.proposal, axis=1)
+        out.outcome[where[result.adopted]] = np.where(changed[result.adopted], ADOPTED_AMENDED,
+                                                      ADOPTED)
+        out.outcome[where[result.withdrawn]] = WITHDRAWN
+        out.paid[where] += result.paid
+        going = blocked & ~result.withdrawn & (t < rmax)
+        state.proposal = np.where(going[:, None], result.amended, state.proposal)
+        where = where[going]
+        state = state.keep(going)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Round:
+    """What one round did, per live run: see :func:`play_round`."""
+
+    fired: np.ndarray  # (R, E)
+    codes: np.ndarray  # (R, M)
+    loss: np.ndarray  # (R, M)
+    threshold: np.ndarray  # (R, M)
+    adopted: np.ndarray  # (R,)
+    blocking: np.ndarray  # (R, M)
+    costliest: np.ndarray  # (R,) member row, -1 if adopted
+    amended: np.ndarray  # (R, d) the setter's next text (the current one if none)
+    withdrawn: np.ndarray  # (R,)
+    paid: np.ndarray  # (R, d)
+
+
+def play_round(s: Setup, state: State, round_: int) -> Round:
+    """One round for every live run: events, pressure, persuasion, responses,
+    decision, and, where blocked before the last round, the setter's move.
+
+    Modifies ``state``'s preferences in place; the proposal is left to the caller.
+    """
+    fired = fire_events(s, state, round_)
+    press(s, state)
+    persuade(s, state)
+    return respond_and_decide(s, state, round_, fired)
+
+
+def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -> Round:
+    """Steps 3 to 5 of a round (see :func:`play_round`)."""
+    r, d = state.proposal.shape
+    loss = losses(s, state, state.proposal)
+    codes, threshold = respond(loss, state.tolerance, state.blocking_cost, s.scaled)
+    decision = s.rule(codes)
+    adopted = np.broadcast_to(decision.adopted, (r,))
+    blocked = np.flatnonzero(~adopted)
+    costliest = np.full(r, -1, dtype=np.int16)
+    amended = state.proposal.copy()
+    withdrawn = np.zeros(r, dtype=bool)
+    paid = np.zeros((r, d))
+    if blocked.size:
+        sub = state.keep(blocked)
+        pivot = costliest_blocker(s, sub, decision.blocking[blocked])
+        costliest[blocked] = pivot
+        if round_ < s.max_rounds:
+            text, gives_up = amend(s, sub, pivot)
+            amended[blocked] = np.where(gives_up[:, None], sub.proposal, text)
+            withdrawn[blocked] = gives_up
+            moved = np.abs(text - sub.proposal) * ~gives_up[:, None]
+            paid[blocked] = np.where(s.side, moved, 0.0)
+    return Round(fired, codes, loss, threshold, adopted, decision.blocking, costliest,
+                 amended, withdrawn, paid)

@@ -1,0 +1,160 @@
+"""The engine on the cases of docs/model.md, worked by hand, and the two drivers agree.
+
+B1-B6: consensus rule, gamma = 2, tolerance and blocking cost 0 unless stated,
+nothing uncertain (so private and complete information coincide).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from consensus_sim import NegotiationModel, bundled_scenarios, load_scenario, scenario_from_dict
+from consensus_sim.kernel import OUTCOMES, run_generator, run_uniforms, setup, simulate
+
+
+def council(members, chair, status_quo, proposal, dims=("a", "b"), concession="minimal",
+            max_rounds=5, levels=None, rule=None):
+    """A scenario from {id: (position, salience, extra)} and the chair's (position, salience)."""
+    def point(values):
+        return dict(zip(dims, values, strict=True))
+
+    actors = [{"id": i, "position": point(p), "salience": point(s), **extra}
+              for i, (p, s, extra) in members.items()]
+    actors.append({"id": "CH", "type": "chair", "position": point(chair[0]),
+                   "salience": point(chair[1])})
+    dimensions = [{"id": d, **({"levels": [{"value": v, "label": f"{d}{v}"} for v in levels]}
+                               if levels else {})} for d in dims]
+    return scenario_from_dict({
+        "title": "hand case", "dimensions": dimensions, "status_quo": point(status_quo),
+        "proposal": {"position": point(proposal), "agenda_setter": "CH",
+                     "concession": concession},
+        "rule": rule or {"type": "consensus"}, "max_rounds": max_rounds,
+        "defaults": {"tolerance": 0.0, "blocking_cost": 0.0, "gamma": 2.0},
+        "actors": actors,
+    })
+
+
+def play(scenario):
+    return NegotiationModel(scenario, rng=0).run()
+
+
+def loss(position, salience, q, x):
+    position, salience = np.asarray(position), np.asarray(salience)
+    return float((salience * (np.square(np.asarray(x) - position)
+                              - np.square(np.asarray(q) - position))).sum())
+
+
+def test_b1_no_false_withdrawal():
+    # B accepts x when (x_a)^2 + 0.9 (x_b)^2 <= 0.3^2 + 0.8 = 0.89. (0.9, 0.2) is such a
+    # text: 0.81 + 0.036 = 0.846; the chair prefers it to q: -(0.01 + 0.1*0.64) = -0.074
+    # against -(0.49 + 0.1) = -0.59. Its best such text maximises
+    # -(1 - x_a)^2 - 0.1 (1 - x_b)^2 on B's ellipse: about (0.861, 0.407).
+    s = council({"A": ((1, 1), (1, 1), {}), "B": ((0, 0), (1, 0.9), {"tolerance": 0.8})},
+                ((1, 1), (1, 0.1)), (0.3, 0), (1, 1))
+    result = play(s)
+    assert result.outcome == "adopted_amended" and result.rounds == 2
+    np.testing.assert_allclose(result.final, [0.861, 0.407], atol=1e-3)
+    assert loss((0, 0), (1, 0.9), (0.3, 0), result.final) <= 0.8 + 1e-9
+
+
+def test_b2_the_setter_concedes_where_it_cares_least():
+    # B's tolerance 0.5, q = (0, 0): B accepts x_a^2 + 0.9 x_b^2 <= 0.5. The chair's best
+    # text on that ellipse is about (0.683, 0.193), its loss 0.317^2 + 0.1 * 0.807^2
+    # = 0.166 (where conceding on b first, as before, gave (0, 0.745), loss 1.006).
+    s = council({"A": ((1, 1), (1, 1), {}), "B": ((0, 0), (1, 0.9), {"tolerance": 0.5})},
+                ((1, 1), (1, 0.1)), (0, 0), (1, 1))
+    result = play(s)
+    np.testing.assert_allclose(result.final, [0.683, 0.193], atol=1e-3)
+    chair_loss = np.square(1 - result.final[0]) + 0.1 * np.square(1 - result.final[1])
+    assert chair_loss == pytest.approx(0.166, abs=1e-3)
+
+
+def test_b3_a_lone_member_does_not_block_below_its_threshold():
+    # Losses from x = 1 against q = 0: A 0.5 (0.36 - 0.16) = 0.1, B 0.5 (0.49 - 0.09) =
+    # 0.2, C -1. From nobody objecting: A's threshold is its whole blocking cost 0.15 >
+    # 0.1 and B's 0.5 > 0.2: nobody objects, which is an equilibrium; the proposal
+    # passes (A would object only if B did: 0.15 * 1/2 = 0.075 < 0.1, but B never does,
+    # since even alone with A its threshold 0.25 exceeds 0.2).
+    s = council({"A": ((0.4,), (0.5,), {"blocking_cost": 0.15}),
+                 "B": ((0.3,), (0.5,), {"blocking_cost": 0.5}),
+                 "C": ((1.0,), (1.0,), {})},
+                ((1.0,), (1.0,)), (0,), (1,), dims=("a",), max_rounds=1)
+    result = play(s)
+    assert (result.outcome, result.rounds) == ("adopted", 1)
+    assert result.responses[0].tolist() == [0, 0, 1]  # A and B abstain, C supports
+    np.testing.assert_allclose(result.losses[0], [0.1, 0.2, -1.0])
+
+
+def test_b4_ladder_never_retables_the_same_text():
+    # Levels 0 and 1; q = 0.55; B (at 0.6) loses 0.16 - 0.0025 at 1 and 0.36 - 0.0025 at 0:
+    # no level but the one just blocked passes: the chair withdraws at once.
+    s = council({"A": ((1,), (1,), {}), "B": ((0.6,), (1,), {})}, ((1,), (1,)),
+                (0.55,), (1,), dims=("a",), concession="ladder", max_rounds=6, levels=[0, 1])
+    result = play(s)
+    assert (result.outcome, result.rounds) == ("withdrawn", 1)
+
+
+def test_b5_persuasion_keeps_pressure():
+    def scenario(listens):
+        data = {
+            "title": "pressure", "dimensions": [{"id": "a"}], "status_quo": {"a": 0.0},
+            "proposal": {"position": {"a": 0.0}, "agenda_setter": "A"},
+            "defaults": {"salience": {"a": 1.0}},
+            "actors": [{"id": "A", "position": {"a": 0.2}}, {"id": "B", "position": {"a": 0.9}},
+                       {"id": "X", "type": "external", "position": {"a": 1.0},
+                        "pressure": [{"affects": "position", "strength": 0.5,
+                                      "targets": ["A"]}]}],
+        }
+        if listens:
+            data["listens_to"] = {"A": {"B": 1e-6}}
+        return scenario_from_dict(data)
+
+    positions = []
+    for listens in (False, True):
+        model = NegotiationModel(scenario(listens), rng=0)
+        model.step()
+        positions.append(model.state.position[0, 0, 0])
+    # 0.2 + 0.5 (1 - 0.2) = 0.6, with or without a listening weight of 1e-6: a fully
+    # stubborn member keeps its own view, and its own view includes the pressure.
+    assert positions[0] == positions[1] == pytest.approx(0.6, abs=1e-15)
+
+
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
+def test_b6_no_result_depends_on_the_order_of_dimensions(order):
+    # B at (0, 0), tolerance 0.5: it accepts |x|^2 <= 0.5; the chair (1, 1), equal
+    # saliences, takes the point of that disc nearest its ideal: (0.5, 0.5).
+    s = council({"A": ((1, 1), (1, 1), {}), "B": ((0, 0), (1, 1), {"tolerance": 0.5})},
+                ((1, 1), (1, 1)), (0, 0), (1, 1), dims=order)
+    np.testing.assert_allclose(play(s).final, [0.5, 0.5], atol=1e-9)
+
+
+def test_no_result_depends_on_the_order_of_actors():
+    members = {"A": ((1, 1), (1, 1), {}), "B": ((0, 0), (1, 0.9), {"tolerance": 0.5}),
+               "C": ((0.2, 0.9), (0.4, 1), {"tolerance": 0.1})}
+    forward = play(council(members, ((1, 1), (1, 0.1)), (0, 0), (1, 1)))
+    backward = play(council(dict(reversed(members.items())), ((1, 1), (1, 0.1)), (0, 0),
+                            (1, 1)))
+    np.testing.assert_allclose(forward.final, backward.final, atol=1e-9)
+    assert forward.outcome == backward.outcome
+
+
+def test_run_uniforms_are_each_runs_own_generator():
+    runs = np.array([7, 0, 3])
+    together = run_uniforms(11, runs, 5)
+    for row, i in zip(together, runs, strict=True):
+        np.testing.assert_array_equal(row, run_generator(11, i).random(5))
+
+
+@pytest.mark.parametrize("name", sorted(bundled_scenarios()))
+def test_mesa_path_and_batch_path_agree_run_by_run(name):
+    scenario = load_scenario(name)
+    runs = 8 if name == "nato_ap4_itpp" else 30
+    batch = simulate(setup(scenario), 3, np.arange(runs))
+    for i in range(runs):
+        model = NegotiationModel(scenario, rng=run_generator(3, i), collect=False).run()
+        assert model.outcome == OUTCOMES[batch.outcome[i]], i
+        assert model.rounds == batch.rounds[i], i
+        np.testing.assert_array_equal(model.final, batch.final[i])
+        np.testing.assert_array_equal(model.responses, batch.codes[i, : model.rounds])
+        np.testing.assert_array_equal(list(model.drawn.values()), batch.drawn[i])
