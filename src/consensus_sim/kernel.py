@@ -460,13 +460,19 @@ def predicted_adoption(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
     pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
     at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
                      np.broadcast_to(s.status_quo, (r, d)))[:, None]
+    # Under a rule every member must accept (consensus, silence, unanimity), nobody
+    # objects in the least equilibrium exactly when every member accepts the text as a
+    # lone objector would: that shortcut gives the same answer as the game.
+    allowed = None if s.vote else (allowed_loss(s, state) + INDIFFERENCE)[:, None]
     for start in range(0, c, step):
         block = texts[:, start:start + step]
         loss = at_q - utilities(pos, sal, s.member_gamma, block)
+        if allowed is not None:
+            out[:, start:start + step] = np.all(loss <= allowed, axis=-1)
+            continue
         codes, _ = respond(loss, state.tolerance[:, None], state.blocking_cost[:, None],
                            s.scaled)
-        adopted = s.rule(codes).adopted
-        out[:, start:start + step] = adopted
+        out[:, start:start + step] = s.rule(codes).adopted
     return out
 
 

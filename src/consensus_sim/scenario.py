@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -24,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
+from .uncertainty import UncertainInput, uncertain_inputs
 
 __all__ = [
     "ActorParams",
@@ -36,6 +38,7 @@ __all__ = [
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
 ACTOR_TYPES = ("member", "partner", "external", "chair")
@@ -181,11 +184,136 @@ RULE_TYPES = ("consensus", "unanimity", "silence", "majority", "qualified_majori
               "veto_majority")
 
 
-class Uncertainty(_Strict):
-    """Normal noise drawn once per run on every actor's positions and saliences."""
+class BetaDistribution(_Strict):
+    """A beta distribution on [``low``, ``high``] with the given mean and sd.
 
-    position_sd: NonNegative = 0.0
-    salience_sd: NonNegative = 0.0
+    Its shape parameters follow from the mean and sd; a beta exists only when
+    sd² < (mean − low)(high − mean).
+    """
+
+    dist: Literal["beta"] = Field(description="Selects this distribution.")
+    mean: Finite = Field(description="The mean of the draws.")
+    sd: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = Field(
+        description="The standard deviation of the draws; sd² must be below "
+        "(mean − low)(high − mean).")
+    low: Finite = Field(0.0, description="The least value a draw can take.")
+    high: Finite = Field(1.0, description="The greatest value a draw can take.")
+
+    @model_validator(mode="after")
+    def _exists(self) -> BetaDistribution:
+        _ordered_bounds(self.low, self.high)
+        if not self.low < self.mean < self.high:
+            raise ValueError(f"mean must lie strictly between low and high (got mean "
+                             f"{self.mean:g} on [{self.low:g}, {self.high:g}])")
+        room = (self.mean - self.low) * (self.high - self.mean)
+        if not self.sd**2 < room * (1.0 - 1e-9):  # at the limit, rounding decides
+            raise ValueError(f"sd {self.sd:g} is too large for a beta with mean {self.mean:g} "
+                             f"on [{self.low:g}, {self.high:g}]; allowed: sd below "
+                             f"{math.sqrt(room):.4g}, as sd² must be below "
+                             "(mean − low)(high − mean)")
+        return self
+
+
+class TriangularDistribution(_Strict):
+    """A triangular distribution: density rising from ``low`` to a peak at ``mode``,
+    falling to ``high``."""
+
+    dist: Literal["triangular"] = Field(description="Selects this distribution.")
+    low: Finite = Field(description="The least value a draw can take.")
+    mode: Finite = Field(description="The most likely value, from `low` to `high`.")
+    high: Finite = Field(description="The greatest value a draw can take.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TriangularDistribution:
+        _ordered_bounds(self.low, self.high)
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode must lie between low and high (got mode {self.mode:g} "
+                             f"on [{self.low:g}, {self.high:g}])")
+        return self
+
+
+class UniformDistribution(_Strict):
+    """Every value between ``low`` and ``high`` equally likely."""
+
+    dist: Literal["uniform"] = Field(description="Selects this distribution.")
+    low: Finite = Field(description="The least value a draw can take.")
+    high: Finite = Field(description="The greatest value a draw can take.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformDistribution:
+        _ordered_bounds(self.low, self.high)
+        return self
+
+
+class DiscreteDistribution(_Strict):
+    """A few values, each drawn with a probability proportional to its weight."""
+
+    dist: Literal["discrete"] = Field(description="Selects this distribution.")
+    values: tuple[Finite, ...] = Field(
+        min_length=2, description="The values a draw can take; distinct.")
+    weights: tuple[Annotated[float, Field(ge=0.0, allow_inf_nan=False)], ...] | None = Field(
+        None, description="One weight per value, in the same order; they need not sum to "
+        "1. Default (none): all values equally likely.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DiscreteDistribution:
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"values must be distinct (got {list(self.values)})")
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(f"give one weight per value ({len(self.values)} values, "
+                                 f"{len(self.weights)} weights)")
+            if sum(w > 0 for w in self.weights) < 2:
+                raise ValueError("at least two values need a positive weight; a single "
+                                 "certain value belongs in the actor's own field")
+        return self
+
+
+def _ordered_bounds(low: float, high: float) -> None:
+    if not low < high:
+        raise ValueError(f"low must be less than high (got low {low:g}, high {high:g})")
+
+
+Distribution = Annotated[
+    BetaDistribution | TriangularDistribution | UniformDistribution | DiscreteDistribution,
+    Field(discriminator="dist"),
+]
+DISTRIBUTIONS = ("beta", "triangular", "uniform", "discrete")
+
+#: The actor fields that can be declared uncertain, and the range their draws must keep to.
+UNCERTAIN_FIELDS: dict[str, tuple[float, float]] = {
+    "position": (0.0, 1.0),
+    "salience": (0.0, 1.0),
+    "tolerance": (0.0, math.inf),
+    "blocking_cost": (0.0, math.inf),
+}
+
+
+class Uncertainty(_Strict):
+    """What the analyst does not know: a distribution for each uncertain actor field.
+
+    Each run draws every declared field once, before round 1; what is not declared is
+    fixed at its stated value. ``position_sd`` and ``salience_sd`` are shorthands that
+    declare a beta around every stated position (or non-zero salience); a declaration
+    under ``fields`` overrides the shorthand for its field.
+    """
+
+    position_sd: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
+        0.0, description="Shorthand: every actor's position on every dimension is drawn "
+        "from a symmetric triangular distribution centred on the stated position whose sd "
+        "is this, reduced near the ends of the scale to min(m, 1 - m)/sqrt(6) so the "
+        "draws stay in [0, 1] with the stated mean (a stated 0 or 1 stays fixed). 0: "
+        "positions are fixed.")
+    salience_sd: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
+        0.0, description="The same for every non-zero salience; a salience of 0 (does "
+        "not care) stays 0.")
+    fields: dict[str, Distribution] = Field(
+        default_factory=dict, description="Per-field declarations, keyed by a path: "
+        "`actors.<id>.position.<dim>`, `actors.<id>.salience.<dim>`, "
+        "`actors.<id>.tolerance` or `actors.<id>.blocking_cost` (the last two for members "
+        "only). Each distribution replaces the stated value and overrides the shorthand; "
+        "its draws must stay within the field's range ([0, 1] for positions and "
+        "saliences, ≥ 0 otherwise).")
 
 
 class ActorParams(_Strict):
@@ -271,7 +399,14 @@ class Scenario(_Strict):
     proposal: Proposal
     rule: Rule = ConsensusRule(type="consensus")
     max_rounds: Annotated[int, Field(ge=1, le=1000)] = 10
-    uncertainty: Uncertainty = Uncertainty()
+    information: Literal["private", "complete"] = Field(
+        "private", description="What actors know of the values drawn for a run. "
+        "`private`: each actor knows its own; the others, and the agenda setter, know "
+        "only the distributions declared under `uncertainty`. `complete`: every actor "
+        "knows every drawn value.")
+    uncertainty: Uncertainty = Field(
+        Uncertainty(), description="Distributions for the actor fields the analyst is "
+        "unsure of, drawn once per run; everything not declared is fixed.")
     defaults: ActorParams = ActorParams()
     groups: dict[Identifier, ActorParams] = Field(default_factory=dict)
     actors: tuple[Actor, ...] = Field(min_length=1)
@@ -284,6 +419,16 @@ class Scenario(_Strict):
     def arrays(self) -> ScenarioArrays:
         """The scenario as numpy arrays, resolved through defaults and groups."""
         return _resolve(self)
+
+    @cached_property
+    def uncertain(self) -> tuple[UncertainInput, ...]:
+        """Every uncertain input, shorthands expanded, in canonical order.
+
+        The order is by actor id, field name and dimension id, whatever the order of
+        actors and dimensions in the file; inputs that cannot vary (a shorthand around a
+        stated 0 or 1) are left out. See :mod:`consensus_sim.uncertainty`.
+        """
+        return uncertain_inputs(self)
 
     @property
     def dimension_ids(self) -> list[str]:
@@ -564,6 +709,17 @@ _CONTAINERS: dict[str, type[BaseModel]] = {
 }
 
 
+_DISTRIBUTION_MODELS: dict[str, type[BaseModel]] = {
+    "beta": BetaDistribution,
+    "triangular": TriangularDistribution,
+    "uniform": UniformDistribution,
+    "discrete": DiscreteDistribution,
+}
+
+#: The tags each discriminated union allows, by discriminator, for "missing" errors.
+_TAGS = {"type": RULE_TYPES, "dist": DISTRIBUTIONS}
+
+
 _RULE_MODELS: dict[str, type[BaseModel]] = {
     "consensus": ConsensusRule,
     "unanimity": UnanimityRule,
@@ -580,10 +736,16 @@ def _format_path(loc: tuple[Any, ...], data: Any) -> tuple[str, type[BaseModel] 
     node: Any = data
     model: type[BaseModel] | None = Scenario
     parent_key = None
+    keys: list[str] = []  # the names walked so far
     for segment in loc:
         if parent_key == "rule" and isinstance(node, dict) and segment == node.get("type"):
             model = _RULE_MODELS.get(segment)
             continue  # pydantic's discriminator tag, not a field
+        if keys[-2:-1] == ["fields"] and isinstance(node, dict) and segment == node.get("dist"):
+            model = _DISTRIBUTION_MODELS.get(segment)
+            continue  # the tag of a distribution under uncertainty.fields
+        if isinstance(segment, str):
+            keys.append(segment)
         if isinstance(segment, int):
             item = node[segment] if isinstance(node, list) and segment < len(node) else None
             key = item.get("id") if isinstance(item, dict) else None
@@ -614,10 +776,16 @@ def _first_error(exc: ValidationError, data: dict, source: str) -> ScenarioError
         _, model = _format_path(loc[:-1], data)
         allowed = ", ".join(model.model_fields) if model else "see `consensus-sim schema`"
         return ScenarioError(source, path, f"unknown field; allowed here: {allowed}{more}")
-    if kind == "union_tag_invalid":
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
         ctx = err.get("ctx", {})
-        return ScenarioError(source, f"{path}.type" if path else "type",
-                             f"unknown type {ctx.get('tag')!r}; allowed: "
+        tag = str(ctx.get("discriminator", "'type'")).strip("'")
+        where = f"{path}.{tag}" if path else tag
+        if kind == "union_tag_not_found":
+            allowed = ", ".join(_TAGS.get(tag, ()))
+            return ScenarioError(source, where, f"required field is missing; allowed: "
+                                 f"{allowed}{more}")
+        what = "distribution" if tag == "dist" else tag
+        return ScenarioError(source, where, f"unknown {what} {ctx.get('tag')!r}; allowed: "
                              f"{ctx.get('expected_tags')}{more}")
     if kind == "missing":
         return ScenarioError(source, path, f"required field is missing{more}")
@@ -752,6 +920,58 @@ def _check_references(s: Scenario, source: str) -> None:
         if src.id in seen_sources:
             fail(f"sources[{src.id}].id", "duplicate source id; each id must be unique")
         seen_sources.add(src.id)
+    _check_uncertainty(s, fail)
+
+
+_FIELD_PATHS = ("actors.<id>.position.<dim>, actors.<id>.salience.<dim>, "
+                "actors.<id>.tolerance or actors.<id>.blocking_cost")
+
+
+def _check_uncertainty(s: Scenario, fail: Any) -> None:
+    """Each path under ``uncertainty.fields`` names an actor field, and each
+    distribution's draws stay within that field's range."""
+    ids = {a.id: a for a in s.actors}
+    members = {a.id for a in s.members}
+    dims = s.dimension_ids
+    for key, declared in s.uncertainty.fields.items():
+        where = f"uncertainty.fields.{key}"
+        parts = key.split(".")
+        if parts[0] != "actors" or len(parts) < 3:
+            fail(where, f"not a field path; allowed: {_FIELD_PATHS}")
+        actor_id, field = parts[1], parts[2]
+        if actor_id not in ids:
+            fail(where, f"unknown actor {actor_id!r}; allowed: an actor id ({_few(ids)})")
+        if field not in UNCERTAIN_FIELDS:
+            fail(where, f"{field!r} cannot be declared uncertain; allowed after the actor: "
+                 "position.<dim>, salience.<dim>, tolerance, blocking_cost")
+        if field in ("position", "salience"):
+            if len(parts) != 4:
+                fail(where, f"name a dimension, as in actors.{actor_id}.{field}.<dim>; "
+                     f"allowed: {', '.join(dims)}")
+            if parts[3] not in dims:
+                fail(where, f"unknown dimension {parts[3]!r}; allowed: {', '.join(dims)}")
+        else:
+            if len(parts) != 3:
+                fail(where, f"{field} has no dimensions; allowed: actors.{actor_id}.{field}")
+            if actor_id not in members:
+                fail(where, f"only members object, so only their {field} matters "
+                     f"({actor_id} is a {ids[actor_id].type}); allowed: a member id "
+                     f"({_few(members)})")
+        lowest, highest = UNCERTAIN_FIELDS[field]
+        allowed = f"[{lowest:g}, {highest:g}]" if highest < math.inf else f"≥ {lowest:g}"
+        if isinstance(declared, DiscreteDistribution):
+            bounds = [("values", v) for v in declared.values]
+        else:
+            bounds = [("low", declared.low), ("high", declared.high)]
+        for name, bound in bounds:
+            if not lowest <= bound <= highest:
+                fail(f"{where}.{name}", f"{bound:g} is outside the range of {_a(field)}; "
+                     f"allowed: {allowed}")
+
+
+def _a(field: str) -> str:
+    return {"position": "a position", "salience": "a salience", "tolerance": "a tolerance",
+            "blocking_cost": "a blocking cost"}[field]
 
 
 def _few(names: Any, limit: int = 8) -> str:
