@@ -87,6 +87,19 @@ class Actor(mesa.Agent):
         text, withdraw = kernel.amend(m.setup, m.state, pivot)
         return text[0], bool(withdraw[0]), int(pivot[0])
 
+    def learn(self, codes: np.ndarray) -> None:
+        """As agenda setter, update its belief about the members from their responses
+        (under private information; see :func:`.kernel.learn`)."""
+        m = self.model
+        kernel.learn(m.setup, m.state, codes[None])
+
+    @property
+    def belief(self) -> np.ndarray | None:
+        """As agenda setter under private information: the weight of each of its types
+        of each member, (members, types); None otherwise."""
+        b = self.model.state.belief
+        return None if b is None else b[0]
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.actor_id})"
 

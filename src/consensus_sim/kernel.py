@@ -36,6 +36,15 @@ OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
 ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED = range(4)
 #: Candidate texts are scored in blocks of about this many numbers, to bound memory.
 _BLOCK = 1 << 20
+#: Under private information, the setter's belief about each member is a weighted
+#: sample of this many types (its prior: :func:`.uncertainty.hypotheses`).
+HYPOTHESES = 32
+#: The setter allows that a member's response departs from its best response with
+#: this probability (a tremble), so that no observation rules a type out for good.
+TREMBLE = 0.02
+#: Under private information on continuous dimensions, texts on each segment the
+#: setter searches are this many evenly spaced points.
+SEGMENT_POINTS = 33
 
 
 # ----------------------------------------------------------------- random numbers
@@ -200,6 +209,9 @@ class Setup:
     max_rounds: int
     dim_rank: np.ndarray  # (d,) rank of each dimension id in alphabetical order
     actor_rank: np.ndarray  # (M,) rank of each member id in alphabetical order
+    private: bool  # the setter knows only the distributions of members' uncertain inputs
+    prior: np.ndarray | None  # (K, F) the setter's sample of the prior, under private
+    type_order: np.ndarray  # (M, K) each member's fixed order of types (seeded by its id)
 
     @property
     def n_uniforms(self) -> int:
@@ -242,6 +254,13 @@ def setup(scenario: Scenario) -> Setup:
         susceptibility = (1.0 - a.stubbornness[listeners])[:, None]
     rule = scenario.rule
     common = a.common_gamma
+    uncertain = tuple(scenario.uncertain)
+    private = scenario.information == "private" and any(x.row < m for x in uncertain)
+    prior = None
+    if private:
+        from .uncertainty import hypotheses
+
+        prior = hypotheses(uncertain, HYPOTHESES)
     return Setup(
         scenario=scenario, n_members=m, setter=a.setter,
         status_quo=a.status_quo, proposal=a.proposal,
@@ -253,12 +272,21 @@ def setup(scenario: Scenario) -> Setup:
         need_support=isinstance(rule, UnanimityRule) and not rule.constructive_abstention,
         strategy=scenario.proposal.concession, free=free, side=a.side, owner=owner,
         candidates=candidates, candidate_rank=rank,
-        uncertain=tuple(scenario.uncertain),
+        uncertain=uncertain,
         events=tuple(a.events[j] for j in order), event_rows=tuple(order),
         pressure=a.pressure, influence=influence, listeners=listeners,
         susceptibility=susceptibility, max_rounds=scenario.max_rounds,
-        dim_rank=dim_rank, actor_rank=actor_rank,
+        dim_rank=dim_rank, actor_rank=actor_rank, private=private, prior=prior,
+        type_order=np.array([np.random.default_rng(_id_seed(i)).permutation(HYPOTHESES)
+                             for i in a.member_ids], dtype=np.intp).reshape(m, HYPOTHESES),
     )
+
+
+def _id_seed(text: str) -> int:
+    """A seed from an id alone (not from its place in the file)."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
 @dataclass(eq=False)
@@ -274,6 +302,10 @@ class State:
         fires: round at which each per-run event fires (0: never), (R, E_run).
         event_draws: per-round event uniforms, (R, max_rounds, E_round).
         drawn: the values of the uncertain inputs, (R, F).
+        belief_position, belief_salience: under private information, the setter's
+            types of each member, (R, M, K, d); None otherwise.
+        belief_tolerance, belief_blocking_cost: the same, (R, M, K).
+        belief: the weight the setter gives each type, (R, M, K), summing to 1.
     """
 
     run: np.ndarray
@@ -286,6 +318,11 @@ class State:
     fires: np.ndarray
     event_draws: np.ndarray
     drawn: np.ndarray
+    belief_position: np.ndarray | None = None
+    belief_salience: np.ndarray | None = None
+    belief_tolerance: np.ndarray | None = None
+    belief_blocking_cost: np.ndarray | None = None
+    belief: np.ndarray | None = None
 
     def keep(self, rows: np.ndarray) -> State:
         """The state of the runs at ``rows`` only (indices or a boolean mask)."""
@@ -315,10 +352,34 @@ def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
         fires[:, j] = np.where(u_once[:, j] < e[0], e[2], 0)
     event_draws = uniforms[:, f + len(once):].reshape(r, s.max_rounds, len(each))
     anchor = position[:, : s.n_members].copy() if s.influence is not None else None
-    return State(run=np.asarray(runs), position=position, salience=salience, anchor=anchor,
-                 tolerance=tolerance, blocking_cost=blocking_cost,
-                 proposal=np.repeat(s.proposal[None], r, axis=0), fires=fires,
-                 event_draws=event_draws, drawn=drawn)
+    state = State(run=np.asarray(runs), position=position, salience=salience, anchor=anchor,
+                  tolerance=tolerance, blocking_cost=blocking_cost,
+                  proposal=np.repeat(s.proposal[None], r, axis=0), fires=fires,
+                  event_draws=event_draws, drawn=drawn)
+    if s.private:
+        _prior_beliefs(s, state)
+    return state
+
+
+def _prior_beliefs(s: Setup, state: State) -> None:
+    """The setter's belief before round 1: each member is one of K types, equally
+    likely. A type takes the member's stated values, with its uncertain inputs at one
+    row of the setter's sample of the prior; what is certain the setter knows."""
+    m, k = s.n_members, HYPOTHESES
+    state.belief_position = np.repeat(state.position[:, :m, None, :], k, axis=2)
+    state.belief_salience = np.repeat(state.salience[:, :m, None, :], k, axis=2)
+    state.belief_tolerance = np.repeat(state.tolerance[:, :, None], k, axis=2)
+    state.belief_blocking_cost = np.repeat(state.blocking_cost[:, :, None], k, axis=2)
+    targets = {"position": state.belief_position, "salience": state.belief_salience,
+               "tolerance": state.belief_tolerance, "blocking_cost": state.belief_blocking_cost}
+    for j, x in enumerate(s.uncertain):
+        if x.row >= m:
+            continue  # the setter knows its own draws and those of actors that press
+        if x.dim >= 0:
+            targets[x.field][:, x.row, :, x.dim] = s.prior[:, j]
+        else:
+            targets[x.field][:, x.row, :] = s.prior[:, j]
+    state.belief = np.full((len(state.run), m, k), 1.0 / k)
 
 
 # ----------------------------------------------------------------- a round, step by step
@@ -351,6 +412,10 @@ def fire_events(s: Setup, state: State, round_: int) -> np.ndarray:
         target[index] = np.clip(target[index] + change, 0.0, 1.0)
         if not on_salience and state.anchor is not None:
             state.anchor[index] = np.clip(state.anchor[index] + change, 0.0, 1.0)
+        if state.belief is not None:  # events are public: the setter's types move too
+            types = state.belief_salience if on_salience else state.belief_position
+            index = np.ix_(hit, rows, np.arange(types.shape[2]), dims)
+            types[index] = np.clip(types[index] + change, 0.0, 1.0)
     return fired
 
 
@@ -383,6 +448,8 @@ def apply_pressure(s: Setup, state: State, deltas: list[tuple[bool, Any, np.ndar
     """Add pressure changes (from :func:`pressure_delta`) in order; saliences are then
     capped at 1. A pull on a position moves the member's own view (the persuasion
     anchor) too."""
+    if state.belief is not None:
+        _press_beliefs(s, state)
     salience_hit = False
     for on_salience, index, delta in deltas:
         if on_salience:
@@ -394,6 +461,26 @@ def apply_pressure(s: Setup, state: State, deltas: list[tuple[bool, Any, np.ndar
                 state.anchor[index] += delta
     if salience_hit:
         np.minimum(state.salience, 1.0, out=state.salience)
+
+
+def _press_beliefs(s: Setup, state: State) -> None:
+    """Pressure is public: the setter applies it to each of its types of a member as
+    :func:`pressure_delta` does to the member (from the state at the round's start)."""
+    changes = []
+    for row, on_salience, strength, ix, _ in s.pressure:
+        rows, dims = ix[0].ravel(), ix[1].ravel()
+        if on_salience:
+            types = state.belief_salience[:, rows][..., dims]  # (R, rows, K, dims)
+            changes.append((state.belief_salience, rows, dims, strength * types))
+        else:
+            types = state.belief_position[:, rows][..., dims]
+            own = state.position[:, row, dims][:, None, None, :]
+            changes.append((state.belief_position, rows, dims, strength * (own - types)))
+    for target, rows, dims, change in changes:
+        block = target[:, rows]
+        block[..., dims] += change
+        target[:, rows] = block
+    np.minimum(state.belief_salience, 1.0, out=state.belief_salience)
 
 
 def persuade(s: Setup, state: State) -> None:
@@ -623,6 +710,136 @@ def _coalition(s: Setup, state: State, j: int, budget: np.ndarray, ideal: np.nda
     return order
 
 
+# ----------------------------------------------------------------- private information
+
+
+def _type_losses(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
+    """Each of the setter's types' loss from each text: texts (R, C, d) -> (R, C, M, K).
+
+    With quadratic utility (gamma 2 for every member) the loss
+    sum_k s_k ((x_k - p_k)^2 - (q_k - p_k)^2) = sum_k s_k (x_k - q_k)(x_k + q_k - 2 p_k)
+    is two products over the dimensions, computed without building (R, C, M, K, d).
+    """
+    pos, sal = state.belief_position, state.belief_salience  # (R, M, K, d)
+    r, m, k, d = pos.shape
+    g = s.member_gamma
+    q = s.status_quo
+    if np.ndim(g) == 0 and g == 2.0:
+        u = (texts - q)[:, :, None, None, :]  # (R, C, 1, 1, d)
+        w = (texts + q)[:, :, None, None, :]
+        loss = np.zeros((r, texts.shape[1], m, k))
+        for j in range(d):
+            if np.any(u[..., j]):
+                loss += sal[:, None, :, :, j] * u[..., j] * (w[..., j] - 2.0 * pos[:, None, :, :, j])
+        return loss
+    g = g if np.ndim(g) == 0 else g[:, None, None]
+
+    def cost(x: np.ndarray) -> np.ndarray:  # x (R, C, d) -> (R, C, M, K)
+        distance = np.abs(pos[:, None] - x[:, :, None, None, :])
+        return (distance ** g * sal[:, None]).sum(axis=-1)
+
+    return cost(texts) - cost(np.broadcast_to(q, (r, 1, d)))
+
+
+def learn(s: Setup, state: State, codes: np.ndarray) -> None:
+    """The setter updates its belief about each member from the round's responses (Bayes).
+
+    For each type of member i it asks what that type would have answered, given the
+    text and how many other members objected (its best response, as in
+    :func:`respond`). A type that would have answered as the member did keeps its
+    weight times 1 - TREMBLE; one that would not, times TREMBLE / 2 (a tremble: no
+    observation rules a type out for good). Weights are then normalised.
+    """
+    if state.belief is None:
+        return
+    m = s.n_members
+    loss = _type_losses(s, state, state.proposal[:, None])[:, 0]  # (R, M, K)
+    objecting = codes == OBJECT
+    if s.scaled and m > 1:
+        others = objecting.sum(axis=1, keepdims=True) - objecting
+        share = ((m - 1 - others) / (m - 1))[..., None]
+    else:
+        share = 1.0
+    threshold = objection_threshold(state.belief_tolerance, state.belief_blocking_cost, share)
+    would = np.where(loss > threshold + INDIFFERENCE, OBJECT,
+                     np.where(loss <= INDIFFERENCE, SUPPORT, ABSTAIN))
+    likelihood = np.where(would == codes[..., None], 1.0 - TREMBLE, TREMBLE / 2)
+    state.belief *= likelihood
+    state.belief /= state.belief.sum(axis=-1, keepdims=True)
+
+
+def pass_probability(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
+    """The setter's probability that each text (R, C, d) would pass, (R, C).
+
+    Under a rule every member must accept, a text passes when each member accepts it
+    (as a lone objector would): the product over members of the weight of the types
+    that accept. Under a voting rule the setter plays the vote out on K joint profiles
+    of types, one per stratum of each member's belief (member i's j-th profile is its
+    type at the (j + 1/2)/K quantile of its weights, in a fixed order of its own), and
+    counts how often the rule passes.
+    """
+    r, c, _ = texts.shape
+    m, k = s.n_members, HYPOTHESES
+    out = np.empty((r, c))
+    step = max(1, _BLOCK // max(1, r * m * k * texts.shape[2]))
+    if not s.vote:
+        allowed = (np.zeros_like(state.belief_tolerance) if s.need_support else
+                   state.belief_tolerance + state.belief_blocking_cost)[:, None] + INDIFFERENCE
+        for start in range(0, c, step):
+            accepts = _type_losses(s, state, texts[:, start:start + step]) <= allowed
+            out[:, start:start + step] = np.prod(
+                np.einsum("rcmk,rmk->rcm", accepts.astype(float), state.belief), axis=-1)
+        return out
+    strata = (np.arange(k) + 0.5) / k
+    picks = np.empty((r, m, k), dtype=np.intp)
+    for i, order in enumerate(s.type_order):  # each stratum's type, in i's own order
+        cumulative = np.cumsum(state.belief[:, i, order], axis=-1)  # (R, K)
+        place = (cumulative[:, None, :] <= strata[None, :, None]).sum(axis=-1)  # (R, J)
+        picks[:, i] = order[np.minimum(place, k - 1)]
+    tol = np.take_along_axis(state.belief_tolerance, picks, axis=-1)  # (R, M, J)
+    cost = np.take_along_axis(state.belief_blocking_cost, picks, axis=-1)
+    for start in range(0, c, step):
+        loss = _type_losses(s, state, texts[:, start:start + step])  # (R, C', M, K)
+        picked = np.take_along_axis(loss, picks[:, None], axis=-1)  # (R, C', M, J)
+        codes, _ = respond(np.swapaxes(picked, -1, -2), np.swapaxes(tol, -1, -2)[:, None],
+                           np.swapaxes(cost, -1, -2)[:, None], s.scaled)
+        out[:, start:start + step] = s.rule(codes).adopted.mean(axis=-1)
+    return out
+
+
+def _private_texts(s: Setup, state: State) -> np.ndarray:
+    """The texts the setter weighs under private information, (R, C, d): every
+    combination of labelled levels for ``ladder``; otherwise evenly spaced points on
+    the segment from the status quo to its own ideal (one free dimension), and also on
+    the segment from the status quo to the text on the table (several)."""
+    r, d = state.proposal.shape
+    if s.candidates is not None:
+        texts = np.repeat(s.candidates[None], r, axis=0)
+        fixed = ~s.free
+        if fixed.any():
+            texts[:, :, fixed] = state.proposal[:, None, fixed]
+        return texts
+    at = (np.arange(r)[:, None], s.owner[None, :], np.arange(d)[None, :])
+    ideal = np.where(s.free, state.position[at], state.proposal)
+    q = np.where(s.free, s.status_quo, state.proposal)
+    steps = np.linspace(0.0, 1.0, SEGMENT_POINTS)[None, :, None]
+    segments = [q[:, None] + steps * (ideal - q)[:, None]]
+    if np.count_nonzero(s.free) > 1:
+        segments.append(q[:, None] + steps * (state.proposal - q)[:, None])
+    return np.concatenate(segments, axis=1)
+
+
+def best_expected_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
+    """Under private information: the text that maximises the setter's expected gain
+    over the status quo, P(passes) * (V(x) - V(q)), among :func:`_private_texts` (never
+    the text just blocked). Returns the text (R, d) and its expected gain (R,)."""
+    texts = _private_texts(s, state)
+    same = np.all(np.abs(texts - state.proposal[:, None]) < 1e-12, axis=-1)
+    no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
+    gain = pass_probability(s, state, texts) * (objective(s, state, texts) - no_deal[:, None])
+    return choose(s, state, texts, ~same, gain, s.candidate_rank)
+
+
 def costliest_blocker(s: Setup, state: State, blocking: np.ndarray) -> np.ndarray:
     """Per run, the blocker most costly for the setter to win over: the one whose
     acceptance alone leaves the setter the worst best text (ties: the member id first
@@ -673,9 +890,11 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray) -> np.ndarra
 def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The setter's move after a blocked round, for every run at once.
 
-    It finds its best passing text (:func:`best_passing_text`). It withdraws when that
-    text is no better for it than the status quo (then no acceptable version is).
-    Otherwise it tables, by its strategy:
+    With complete information it finds its best passing text
+    (:func:`best_passing_text`) and withdraws when that text is no better for it than
+    the status quo (then no acceptable version is). With private information it finds
+    the text of greatest expected gain (:func:`best_expected_text`) and withdraws when
+    no text has a positive expected gain. Otherwise it tables, by its strategy:
 
     - ``minimal``: that text (the Romer-Rosenthal optimum);
     - ``ladder``: that text, the best combination of labelled levels (never the
@@ -688,14 +907,23 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
     Returns:
         The new text (R, d) and whether the setter withdraws (R,).
     """
-    best, value = best_passing_text(s, state)
-    no_deal = objective(s, state, np.broadcast_to(s.status_quo, best.shape))
-    withdraw = ~(value > no_deal + INDIFFERENCE)
+    r = len(state.run)
+    no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
+    if s.private:
+        best, gain = best_expected_text(s, state)
+        withdraw = ~(gain > INDIFFERENCE)
+        # what the setter believes of the blocker: its weighted mean type
+        rows = np.arange(r)
+        weight = state.belief[rows, pivot][..., None]  # (R, K, 1)
+        target = (weight * state.belief_position[rows, pivot]).sum(axis=1)
+        cares = ((weight * state.belief_salience[rows, pivot]).sum(axis=1) > 0) & s.free
+    else:
+        best, value = best_passing_text(s, state)
+        withdraw = ~(value > no_deal + INDIFFERENCE)
+        target = state.position[np.arange(r), pivot]  # (R, d)
+        cares = (state.salience[np.arange(r), pivot] > 0) & s.free
     if s.strategy != "split":
         return best, withdraw
-    r = len(state.run)
-    target = state.position[np.arange(r), pivot]  # (R, d)
-    cares = (state.salience[np.arange(r), pivot] > 0) & s.free
     half = np.where(cares, state.proposal + 0.5 * (target - state.proposal), state.proposal)
     moves = np.any(np.abs(half - state.proposal) > 1e-12, axis=1)
     worth = objective(s, state, half) > no_deal + INDIFFERENCE
@@ -814,6 +1042,7 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
     codes, threshold = respond(loss, state.tolerance, state.blocking_cost, s.scaled)
     decision = s.rule(codes)
     adopted = np.broadcast_to(decision.adopted, (r,))
+    learn(s, state, codes)
     blocked = np.flatnonzero(~adopted)
     costliest = np.full(r, -1, dtype=np.int16)
     amended = state.proposal.copy()

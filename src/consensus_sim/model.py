@@ -208,6 +208,7 @@ class NegotiationModel(mesa.Model):
             self._positions.append(state.position[0, : s.n_members].copy())
 
         decision = s.rule(codes)
+        self.agenda_setter.learn(codes)
         if decision.adopted:
             changed_text = bool(np.any(x != s.proposal))
             self._finish("adopted_amended" if changed_text else "adopted")
