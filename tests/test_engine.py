@@ -158,3 +158,51 @@ def test_mesa_path_and_batch_path_agree_run_by_run(name):
         np.testing.assert_array_equal(model.final, batch.final[i])
         np.testing.assert_array_equal(model.responses, batch.codes[i, : model.rounds])
         np.testing.assert_array_equal(list(model.drawn.values()), batch.drawn[i])
+
+
+def private_case(information):
+    s = council({"A": ((1,), (1,), {}), "B": ((0.2,), (1,), {})}, ((1,), (1,)), (0,), (1,),
+                dims=("a",), concession="ladder", levels=[0, 0.5, 1])
+    data = s.model_dump(exclude_none=True)
+    data["information"] = information
+    data["uncertainty"] = {"fields": {"actors.B.position.a": {
+        "dist": "discrete", "values": [0.2, 0.6]}}}
+    return scenario_from_dict(data)
+
+
+def first_run_with(scenario, value):
+    """The first run of seed 0 in which B's position was drawn as ``value``."""
+    for i in range(100):
+        model = NegotiationModel(scenario, rng=run_generator(0, i))
+        if model.state.position[0, 1, 0] == value:
+            return model
+    raise AssertionError("no such run")  # pragma: no cover
+
+
+def test_private_setter_learns_by_bayes_and_never_retables():
+    # B is at 0.2 or 0.6, equally likely; here it is at 0.2. It objects to x = 1 (loss
+    # 0.64 - 0.04 = 0.6), which a type at 0.6 would not (it supports: loss 0.16 - 0.36).
+    # Bayes with a tremble of 0.02: the 0.2-types keep 0.5 * 0.98, the 0.6-types
+    # 0.5 * 0.01, so the weights become 0.98/0.99 = 0.989899 and 0.01/0.99 = 0.010101.
+    model = first_run_with(private_case("private"), 0.2)
+    model.step()
+    belief = model.agenda_setter.belief[1]  # B's types
+    at_02 = model.state.belief_position[0, 1, :, 0] == 0.2
+    assert belief[at_02].sum() == pytest.approx(0.98 / 0.99, abs=1e-12)
+    assert belief[~at_02].sum() == pytest.approx(0.01 / 0.99, abs=1e-12)
+    # Expected gain of 0.5: only the 0.6-types accept it (0.01 - 0.36 < 0; a 0.2-type
+    # loses 0.09 - 0.04 = 0.05): 0.010101 * (-(0.5)^2 - (-(1)^2)) = 0.007576 > 0, the
+    # status quo gains nothing: the chair tables 0.5 and learns it fails.
+    assert model.proposal.tolist() == [0.5]
+    result = model.run()
+    # Then every level is either blocked before or the status quo: it withdraws.
+    assert (result.outcome, result.rounds) == ("withdrawn", 2)
+    assert result.proposals[:, 0].tolist() == [1.0, 0.5]
+
+
+def test_complete_information_setter_knows_the_draw():
+    # The same run with complete information: the chair knows B is at 0.2, so 0.5
+    # cannot pass and it withdraws at once.
+    result = first_run_with(private_case("complete"), 0.2).run()
+    assert (result.outcome, result.rounds) == ("withdrawn", 1)
+    assert first_run_with(private_case("complete"), 0.6).run().outcome == "adopted"

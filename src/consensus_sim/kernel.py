@@ -306,6 +306,8 @@ class State:
             types of each member, (R, M, K, d); None otherwise.
         belief_tolerance, belief_blocking_cost: the same, (R, M, K).
         belief: the weight the setter gives each type, (R, M, K), summing to 1.
+        blocked_texts: under private information, the texts blocked so far, (R,
+            max_rounds, d), NaN where none yet.
     """
 
     run: np.ndarray
@@ -318,6 +320,7 @@ class State:
     fires: np.ndarray
     event_draws: np.ndarray
     drawn: np.ndarray
+    blocked_texts: np.ndarray | None = None
     belief_position: np.ndarray | None = None
     belief_salience: np.ndarray | None = None
     belief_tolerance: np.ndarray | None = None
@@ -380,6 +383,14 @@ def _prior_beliefs(s: Setup, state: State) -> None:
         else:
             targets[x.field][:, x.row, :] = s.prior[:, j]
     state.belief = np.full((len(state.run), m, k), 1.0 / k)
+    state.blocked_texts = np.full((len(state.run), s.max_rounds, s.status_quo.size), np.nan)
+
+
+def remember_blocked(state: State, round_: int, rows: np.ndarray | slice = slice(None)) -> None:
+    """Note that the text on the table was blocked in ``round_`` (private information:
+    the setter never tables a blocked text again)."""
+    if state.blocked_texts is not None:
+        state.blocked_texts[rows, round_ - 1] = state.proposal[rows]
 
 
 # ----------------------------------------------------------------- a round, step by step
@@ -832,9 +843,10 @@ def _private_texts(s: Setup, state: State) -> np.ndarray:
 def best_expected_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     """Under private information: the text that maximises the setter's expected gain
     over the status quo, P(passes) * (V(x) - V(q)), among :func:`_private_texts` (never
-    the text just blocked). Returns the text (R, d) and its expected gain (R,)."""
+    a text blocked before). Returns the text (R, d) and its expected gain (R,)."""
     texts = _private_texts(s, state)
-    same = np.all(np.abs(texts - state.proposal[:, None]) < 1e-12, axis=-1)
+    tried = np.abs(texts[:, :, None] - state.blocked_texts[:, None]) < 1e-12  # (R, C, T, d)
+    same = np.any(np.all(tried, axis=-1), axis=-1)
     no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
     gain = pass_probability(s, state, texts) * (objective(s, state, texts) - no_deal[:, None])
     return choose(s, state, texts, ~same, gain, s.candidate_rank)
@@ -1044,6 +1056,7 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
     adopted = np.broadcast_to(decision.adopted, (r,))
     learn(s, state, codes)
     blocked = np.flatnonzero(~adopted)
+    remember_blocked(state, round_, blocked)
     costliest = np.full(r, -1, dtype=np.int16)
     amended = state.proposal.copy()
     withdrawn = np.zeros(r, dtype=bool)

@@ -219,6 +219,7 @@ class NegotiationModel(mesa.Model):
 
     def _blocked(self, blocking: np.ndarray, t: int) -> None:
         s = self.setup
+        kernel.remember_blocked(self.state, t)
         text, withdraw, pivot = self.agenda_setter.amend(blocking)
         self.costliest_blocker = self.spec.arrays.member_ids[pivot]
         if t >= s.max_rounds:
