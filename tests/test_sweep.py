@@ -15,12 +15,12 @@ import pytest
 
 from consensus_sim import ScenarioError, load_scenario
 from consensus_sim.cli import main
+from consensus_sim.ensemble import run_ensemble
 from consensus_sim.store import SweepSpec, run_sweep
 from consensus_sim.sweep import (
     design_points,
     parameter,
     parse_parameter,
-    point_key,
     sweep,
     with_values,
 )
@@ -117,7 +117,8 @@ def test_tidy_table():
     table = sweep(TRIO, {"actors.C.position.scope": [0.1, 0.3], "proposal.concession":
                          "minimal,split"}, runs=7, seed=2)
     assert list(table.columns) == ["point", "actors.C.position.scope", "proposal.concession",
-                                   "run", "outcome", "rounds", "final_scope", "pivotal"]
+                                   "run", "outcome", "rounds", "final_scope",
+                                   "costliest_blocker"]
     assert len(table) == 4 * 7
     first = table[table["point"] == 0]
     assert (first["actors.C.position.scope"] == 0.1).all() and first["run"].tolist() == list(
@@ -126,15 +127,53 @@ def test_tidy_table():
     assert first["final_scope"].iloc[0] == pytest.approx(0.2, abs=1e-8)
 
 
-def test_adding_a_point_never_changes_the_others():
+TOKYO = "nato_tokyo_office"
+RESULTS = ["outcome", "rounds", "final_office", "costliest_blocker"]
+
+
+def test_a_parameter_the_model_ignores_changes_no_run():
+    """Common random numbers: China's capability enters no rule of the Tokyo scenario
+    (it matters only for persuasion, which Tokyo does not use), so two points that
+    differ only in it meet the same draws and give the same runs, run by run."""
+    table = sweep(TOKYO, {"actors.CHN.capability": [0.05, 0.9]}, runs=30, seed=3)
+    low, high = (table[table["point"] == p][["run", *RESULTS]].reset_index(drop=True)
+                 for p in (0, 1))
+    assert low["outcome"].nunique() > 1 and low["rounds"].nunique() > 1  # the runs do vary
+    pd.testing.assert_frame_equal(low, high)
+
+
+def test_adding_or_reordering_points_never_changes_the_others():
+    """Run i of a point is run i of the plain ensemble of its scenario with the seed,
+    whatever the other points and their order."""
     s = noisy_trio()
-    small = sweep(s, {"actors.C.position.scope": [0.1, 0.3]}, runs=20, seed=5)
-    large = sweep(s, {"actors.C.position.scope": [0.05, 0.1, 0.2, 0.3]}, runs=20, seed=5)
+    path = "actors.C.position.scope"
+    small = sweep(s, {path: [0.1, 0.3]}, runs=20, seed=5)
+    large = sweep(s, {path: [0.3, 0.05, 0.1, 0.2]}, runs=20, seed=5)
     for value in (0.1, 0.3):
-        a = small[small["actors.C.position.scope"] == value].drop(columns="point")
-        b = large[large["actors.C.position.scope"] == value].drop(columns="point")
-        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
-    assert point_key({"x": 0.1}) != point_key({"x": 0.3})
+        a = small[small[path] == value].drop(columns="point").reset_index(drop=True)
+        b = large[large[path] == value].drop(columns="point").reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b)
+        alone = run_ensemble(with_values(s, {path: value}), runs=20, seed=5, jobs=1)
+        assert np.array_equal(a["rounds"].to_numpy(), alone.rounds)
+        assert np.array_equal(a["final_scope"].to_numpy(), alone.final[:, 0])
+        assert a["outcome"].tolist() == alone.runs_table()["outcome"].tolist()
+
+
+def test_a_folder_with_per_point_streams_is_not_resumed(tmp_path, capsys):
+    """Folders written before common random numbers lack "random_numbers" in their
+    manifest; completing them would mix two schemes, so resume refuses in one line."""
+    out = tmp_path / "old"
+    run_sweep(SweepSpec.create(TRIO, {"actors.C.tolerance": "0,0.5"}, runs=3), out=out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["random_numbers"] == "common"
+    del manifest["random_numbers"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    next((out / "parts").glob("*.parquet")).unlink()
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", "--resume", str(out), "--no-charts", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1
+    assert "per-point random streams" in err and "another --out" in err, err
 
 
 def test_same_table_at_jobs_1_and_2_and_the_same_files(tmp_path):

@@ -282,6 +282,32 @@ def test_morris_chart_sorts_by_mu_star():
     assert "Morris" in title(fig)
 
 
+def test_indices_within_noise_are_pale_and_hatched_and_the_legend_says_why():
+    # a.x: S1 within noise (0.1 <= 0.13); c.z: both within noise; b.y: neither
+    indices = pd.DataFrame({"parameter": ["a.x", "b.y", "c.z"], "S1": [0.1, 0.5, -0.02],
+                            "S1_conf": [0.13, 0.05, 0.04], "ST": [0.3, 0.7, 0.05],
+                            "ST_conf": [0.06, 0.08, 0.1]})
+    flags = {"S1": [True, False, True], "ST": [False, False, True]}  # a.x, b.y, c.z
+    for frame in (indices, indices.assign(S1_within_noise=flags["S1"],
+                                          ST_within_noise=flags["ST"])):
+        fig = sensitivity_chart(frame, "sobol")
+        order = [1, 0, 2]  # by ST
+        for name in ("S1", "ST"):
+            patches = bars(fig, name).patches
+            assert [bool(p.get_hatch()) for p in patches] == [flags[name][i] for i in order]
+            alphas = [p.get_facecolor()[3] for p in patches]
+            assert [a < 0.5 for a in alphas] == [flags[name][i] for i in order]
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert any("within Monte Carlo" in t for t in legend)
+        assert "within Monte Carlo noise" in title(fig)
+    # a flag column wins over the numbers (e.g. an index SALib could not estimate)
+    fig = sensitivity_chart(indices.assign(S1_within_noise=False, ST_within_noise=False),
+                            "sobol")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert not any("within Monte Carlo" in t for t in legend)
+    assert not any(p.get_hatch() for p in bars(fig, "ST").patches)
+
+
 def test_sensitivity_errors_name_what_is_wrong():
     with pytest.raises(ValueError, match="allowed: sobol, morris"):
         sensitivity_chart(pd.DataFrame({"parameter": ["a"]}), "fast")

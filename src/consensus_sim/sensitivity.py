@@ -14,6 +14,17 @@ with their confidence intervals:
 Metrics: ``p_adopted`` (share of runs adopting any version), ``mean_scope`` (mean
 scope in force after the negotiation: the adopted text, or the status quo when
 nothing is adopted, averaged over the scope dimensions), ``mean_rounds``.
+
+Every sample row runs with the same random streams (common random numbers, see
+:mod:`.sweep`), so a parameter the model ignores gets indices of exactly 0.
+
+Monte Carlo noise: each index comes with SALib's 95% half-width (``S1_conf``,
+``ST_conf``, ``mu_star_conf``), a bootstrap over the sample rows: how much the
+index would move with another sample of the same size. An index no larger than its
+half-width (the interval includes 0) is flagged ``<index>_within_noise``: the
+analysis cannot tell it from no effect. The half-width does not include the error
+of estimating each row's metric from finitely many runs; common random numbers
+reduce that error but do not remove it.
 """
 
 from __future__ import annotations
@@ -35,6 +46,9 @@ if TYPE_CHECKING:
 
 METHODS = ("sobol", "morris")
 METRICS = ("p_adopted", "mean_scope", "mean_rounds")
+#: Per method: SALib's indices, and those of them that come with a 95% half-width.
+INDICES = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma", "mu")}
+WITH_NOISE = {"sobol": ("S1", "ST"), "morris": ("mu_star",)}
 
 
 @dataclass(frozen=True)
@@ -113,29 +127,50 @@ def analyse(problem: dict[str, Any], method: str, x: np.ndarray, y: np.ndarray,
             seed: int) -> pd.DataFrame:
     """SALib's analysis of ``y``, as one row per parameter.
 
+    Columns: ``parameter``; then per index its value, and for those SALib gives a
+    95% half-width for (see :data:`WITH_NOISE`) the half-width ``<index>_conf`` and
+    ``<index>_within_noise`` (see :func:`within_noise`). Sobol': ``S1``, ``ST``;
+    Morris: ``mu_star``, ``sigma``, ``mu``.
+
     When the metric does not vary at all over the sample, no parameter moves it:
     every index is 0 (SALib's estimators would divide by a zero variance).
     """
     import pandas as pd
 
+    names, k = problem["names"], problem["num_vars"]
     if np.ptp(y) == 0:
-        keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else (
-            "mu_star", "mu_star_conf", "sigma", "mu")
-        return pd.DataFrame({"parameter": problem["names"],
-                             **{k: np.zeros(problem["num_vars"]) for k in keys}})
-    if method == "sobol":
+        si = {key: np.zeros(k) for key in INDICES[method]}
+        si.update({f"{key}_conf": np.zeros(k) for key in WITH_NOISE[method]})
+    elif method == "sobol":
         from SALib.analyze import sobol
 
         si = sobol.analyze(problem, y, calc_second_order=False, seed=salib_seed(seed))
-        keys = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         from SALib.analyze import morris
 
         si = morris.analyze(problem, x, y, seed=salib_seed(seed))
-        keys = ("mu_star", "mu_star_conf", "sigma", "mu")
-    # + 0.0 turns -0.0 into 0.0, so files never show "-0.000000"
-    columns = {k: np.round(np.asarray(si[k], dtype=float), 6) + 0.0 for k in keys}
-    return pd.DataFrame({"parameter": problem["names"], **columns})
+    columns: dict[str, Any] = {"parameter": names}
+    for key in INDICES[method]:
+        # + 0.0 turns -0.0 into 0.0, so files never show "-0.000000"
+        columns[key] = np.round(np.asarray(si[key], dtype=float), 6) + 0.0
+        if key in WITH_NOISE[method]:
+            columns[f"{key}_conf"] = np.round(np.asarray(si[f"{key}_conf"], dtype=float), 6) + 0.0
+            columns[f"{key}_within_noise"] = within_noise(columns[key], columns[f"{key}_conf"])
+    return pd.DataFrame(columns)
+
+
+def within_noise(index: np.ndarray, half_width: np.ndarray) -> np.ndarray:
+    """Whether each index is within Monte Carlo noise: ``|index| <= half_width``.
+
+    The 95% interval ``index ± half_width`` then includes 0, so the analysis cannot
+    tell the parameter's effect from none. An index or half-width that is not a
+    number (SALib could not estimate it) counts as within noise too.
+
+    >>> within_noise(np.array([0.0, 0.05, -0.02, 0.3]), np.array([0.0, 0.1, 0.01, 0.1]))
+    array([ True,  True, False, False])
+    """
+    index, half_width = np.asarray(index, dtype=float), np.asarray(half_width, dtype=float)
+    return ~(np.abs(index) > np.abs(half_width))
 
 
 def sensitivity(scenario: Scenario | str, params: dict[str, Any], method: str = "sobol",
@@ -152,9 +187,10 @@ def sensitivity(scenario: Scenario | str, params: dict[str, Any], method: str = 
         samples: SALib's N (a power of 2 for Sobol').
         metric: ``"p_adopted"``, ``"mean_scope"`` or ``"mean_rounds"``.
         runs: runs per sample row.
-        seed: seeds SALib's sample, its bootstrap, and every run.
+        seed: seeds SALib's sample, its bootstrap, and every run (run ``i`` of every
+            sample row draws the same numbers: common random numbers).
         out: stream the runs to this folder (resumable), and write
-            ``sensitivity.csv`` there.
+            ``sensitivity.csv`` there (the table of :func:`analyse`).
     """
     from .store import SweepSpec, run_sweep
 

@@ -3,7 +3,9 @@
 A results folder holds:
 
 - ``manifest.json`` -- the scenario (hash and full content), the seed, the design
-  (every point's values), runs per point, the chunking, the version and the command;
+  (every point's values), runs per point, the chunking, the version, the command
+  and ``"random_numbers": "common"`` (see :mod:`.sweep`; folders written before
+  common random numbers lack it);
 - ``parts/`` -- one Parquet file per finished chunk of runs, written to a temporary
   name and renamed, so a Ctrl-C or a ``kill -9`` never leaves a half-written part
   and never loses a finished one;
@@ -12,7 +14,9 @@ A results folder holds:
   and their 95% intervals), written part by part so memory stays flat.
 
 ``resume`` reads the manifest, runs only the missing parts and writes the same
-files an uninterrupted sweep would have written, byte for byte.
+files an uninterrupted sweep would have written, byte for byte. A folder written
+with per-point random streams (no ``random_numbers`` in its manifest) is refused:
+completing it now would mix two schemes in one table.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 MANIFEST = "manifest.json"
+#: How the runs of different points draw their random numbers (see :mod:`.sweep`).
+RANDOM_NUMBERS = "common"
 OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
 
 
@@ -99,6 +105,7 @@ class SweepSpec:
             "scenario_sha256": self.scenario.content_hash(),
             "scenario_content": base_data(self.scenario),
             "seed": self.seed,
+            "random_numbers": RANDOM_NUMBERS,
             "runs_per_point": self.runs,
             "chunk": self.chunk,
             "design": {
@@ -218,7 +225,7 @@ def _arrow(spec: SweepSpec, task: Task, columns: dict[str, Any]) -> pa.Table:
     for key, value in columns.items():
         if key.startswith("final_"):
             data[key] = value
-    data["pivotal"] = columns["pivotal"]
+    data["costliest_blocker"] = columns["costliest_blocker"]
     return pa.table(data)
 
 
@@ -280,7 +287,12 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool) -> list[Task]:
     """Check or write the manifest; return the tasks still to run."""
     manifest_path = out / MANIFEST
     if manifest_path.exists():
-        existing = SweepSpec.from_manifest(read_manifest(out), str(manifest_path))
+        manifest = read_manifest(out)
+        if manifest.get("random_numbers") != RANDOM_NUMBERS:
+            raise ScenarioError(str(out), "", "holds results run with per-point random "
+                                "streams (before common random numbers); adding runs now "
+                                "would mix two schemes: run the sweep again into another --out")
+        existing = SweepSpec.from_manifest(manifest, str(manifest_path))
         if not existing.same_as(spec):
             raise ScenarioError(str(out), "", "holds the results of a different sweep; "
                                 "use another --out, or --resume with the same sweep")

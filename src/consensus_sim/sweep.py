@@ -12,9 +12,20 @@ The grid design takes every combination of the values; the LHS design draws
 ``samples`` points (``scipy.stats.qmc.LatinHypercube``). Every point is validated
 as a whole scenario before any run starts.
 
-Seeds: run ``i`` of a point draws from ``SeedSequence(seed, spawn_key=(*key, i))``
-where ``key`` is derived from the point's values (SHA-256 of their canonical JSON),
-so adding, removing or reordering points never changes the others' results.
+Random numbers are common to all points (common random numbers, CRN): run ``i``
+of every point draws the numbers of run ``i`` of a plain ensemble with the same seed
+(see :mod:`.ensemble`), which derive from the seed and ``i`` only. A point's runs
+therefore do not depend on which other points the sweep has, nor on their order,
+and a point whose values are those of the base scenario gives exactly the ensemble
+of ``consensus-sim run`` with that seed. Two points meet the same draws run by run,
+so a difference between them comes from their inputs, not from different draws: a
+parameter the model ignores changes no run at all. CRN is the classic
+variance-reduction technique for comparing simulated alternatives (Law & Kelton,
+*Simulation Modeling and Analysis*, 5th ed., 2015, ch. 11). Points are then
+correlated (usually positively): compare two of them run by run, not through their
+separate 95% intervals. The pairing is tightest when every point draws the same
+numbers for the same purposes; a point that changes what is drawn (adds or removes
+a source of noise) is still right, only less tightly paired with the others.
 
 Results stream to disk while the sweep runs (see :mod:`.store`) and do not depend on
 the executor: serial, local processes, or a Dask cluster.
@@ -23,9 +34,7 @@ the executor: serial, local processes, or a Dask cluster.
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
-import json
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -228,13 +237,6 @@ def design_points(parameters: Sequence[Parameter], design: str = "grid",
     raise ScenarioError("--design", "", f"unknown design {design!r}; allowed: grid, lhs")
 
 
-def point_key(assignments: dict[str, Any]) -> tuple[int, ...]:
-    """A point's seed key: four 32-bit words of the SHA-256 of its canonical JSON."""
-    text = json.dumps(assignments, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(text.encode()).digest()
-    return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
-
-
 @dataclass(frozen=True)
 class Task:
     """Runs ``start .. stop-1`` of design point ``point``."""
@@ -262,11 +264,15 @@ def default_chunk(runs: int) -> int:
 
 def run_task(base: dict[str, Any], assignments: dict[str, Any], task: Task,
              seed: int) -> dict[str, Any]:
-    """Run one task; return its columns (numpy arrays), ready to be stored."""
+    """Run one task; return its columns (numpy arrays), ready to be stored.
+
+    Runs ``start .. stop-1`` are those of the plain ensemble of the point's scenario
+    with ``seed``: the same random streams at every point (see the module docstring).
+    """
     from .ensemble import OUTCOMES, simulate_chunk
 
     scenario = _scenario_for(base, assignments, task.point)
-    chunk = simulate_chunk(scenario, seed, task.start, task.stop, prefix=point_key(assignments))
+    chunk = simulate_chunk(scenario, seed, task.start, task.stop)
     a = scenario.arrays
     member_ids = np.array([*a.member_ids, ""])
     columns: dict[str, Any] = {
@@ -277,7 +283,7 @@ def run_task(base: dict[str, Any], assignments: dict[str, Any], task: Task,
     }
     for k, dim in enumerate(scenario.dimension_ids):
         columns[f"final_{dim}"] = chunk.final[:, k]
-    columns["pivotal"] = member_ids[chunk.pivotal]
+    columns["costliest_blocker"] = member_ids[chunk.costliest]
     return columns
 
 
@@ -390,7 +396,9 @@ def sweep(scenario: Scenario | str, vary: dict[str, Any], runs: int = 100, seed:
 
     Returns:
         Columns ``point``, each varied path, ``run``, ``outcome``, ``rounds``,
-        ``final_<dimension>`` for each dimension, ``pivotal``.
+        ``final_<dimension>`` for each dimension, ``costliest_blocker`` (the blocker the
+        setter found most costly to win over in the last blocked round; empty when the
+        first text passed).
     """
     from .store import SweepSpec, run_sweep
 

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .plots import (
@@ -422,6 +424,29 @@ _SENSITIVITY_BARS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+#: How a bar within Monte Carlo noise is drawn: its colour this pale, hatched.
+_NOISE_ALPHA = 0.28
+_NOISE_HATCH = "///"
+_NOISE_TEXT = "#8a8a8a"
+
+
+def _within_noise(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Per row, whether index ``name`` is within its Monte Carlo noise.
+
+    From the column ``<name>_within_noise`` when the table has it; else ``|index| <=
+    <name>_conf`` (tables written before the column existed); False for an index
+    without a half-width (Morris's ``sigma``).
+    """
+    flag = f"{name}_within_noise"
+    if flag in frame.columns:
+        return frame[flag].astype(str).str.lower().isin(["true", "1", "1.0"]).to_numpy()
+    if name == "sigma" or f"{name}_conf" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    value = frame[name].to_numpy(dtype=float)
+    conf = frame[f"{name}_conf"].to_numpy(dtype=float)
+    return ~(np.abs(value) > np.abs(conf))
+
+
 def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None,
                       title: str | None = None) -> Figure:
     """How much each parameter moves a sweep's result: sensitivity indices as bars.
@@ -435,6 +460,10 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
     - ``"morris"``: ``mu_star`` (mean absolute elementary effect, whiskers
       ± ``mu_star_conf``) and ``sigma`` (their standard deviation: large when the
       parameter interacts or acts non-linearly); sorted by ``mu_star``.
+
+    An index within Monte Carlo noise (its 95% interval includes 0: the column
+    ``<index>_within_noise``, or ``|index| <= <index>_conf``) is drawn pale and
+    hatched, its number in grey, and the legend and subtitle say what that means.
 
     Args:
         indices: one row per parameter, named in a ``parameter`` column (or the
@@ -476,10 +505,13 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
         fig, ax = _axes(ax, (10.5, max(4.5, 2.4 + 0.62 * len(names))))
         y = np.arange(len(names), dtype=float)
         lows, highs = [0.0], [0.0]
+        any_noise = False
         for name, label, colour in sorted(bars_of, key=lambda bar: shifts[bar[0]]):
             values = frame[name].to_numpy(dtype=float)
             conf = (np.abs(np.nan_to_num(frame[f"{name}_conf"].to_numpy(dtype=float)))
                     if f"{name}_conf" in frame.columns and name != "sigma" else None)
+            noise = _within_noise(frame, name)
+            any_noise |= bool(noise.any())
             bars = ax.barh(y + shifts[name], values, height=0.4, color=colour, label=label,
                            xerr=conf, gid=name,
                            error_kw={"elinewidth": 1.3, "capsize": 3, "ecolor": "#333333"})
@@ -487,13 +519,17 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
             ends = np.where(values >= 0, values + spread, values - spread)
             lows.append(float(np.nanmin(ends)))
             highs.append(float(np.nanmax(ends)))
-            for bar, value, end in zip(bars.patches, values, ends, strict=True):
+            for bar, value, end, pale in zip(bars.patches, values, ends, noise, strict=True):
+                if pale:
+                    bar.set_facecolor(to_rgba(colour, _NOISE_ALPHA))
+                    bar.set_edgecolor(colour)
+                    bar.set_hatch(_NOISE_HATCH)
                 if np.isnan(value):
                     continue
                 ax.annotate(f"{value:.2f}", (float(end), bar.get_y() + bar.get_height() / 2),
                             xytext=(4 if value >= 0 else -4, 0), textcoords="offset points",
                             ha="left" if value >= 0 else "right", va="center",
-                            fontsize=_pt(10.5), color="#333333")
+                            fontsize=_pt(10.5), color=_NOISE_TEXT if pale else "#333333")
         low, high = min(lows), max(highs)
         span = (high - low) or 1.0
         ax.set_xlim(low - (0.12 * span if low < 0 else 0), high + 0.12 * span)
@@ -505,12 +541,20 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
         ax.set_xlabel("Sensitivity index (share of the result's variance)" if key == "sobol"
                       else "Elementary effect (in units of the result)")
         ax.set_ylabel("Parameter")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
-                  title="whiskers: confidence intervals" if key == "sobol"
-                  else "whiskers on μ*: confidence interval")
+        handles, labels = ax.get_legend_handles_labels()
+        if any_noise:
+            handles.append(Patch(facecolor=to_rgba(_NOISE_TEXT, _NOISE_ALPHA),
+                                 edgecolor=_NOISE_TEXT, hatch=_NOISE_HATCH))
+            labels.append("pale, hatched: within Monte Carlo\nnoise (95% interval includes 0)")
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0,
+                  title="whiskers: 95% confidence intervals" if key == "sobol"
+                  else "whiskers on μ*: 95% confidence interval")
         shows = ("Sobol indices of each parameter, sorted by total effect ST"
                  if key == "sobol" else
                  "Morris elementary effects of each parameter, sorted by μ*")
+        if any_noise:
+            shows += "; pale bars are within Monte Carlo noise"
         _title(ax, title or "Sensitivity of the result to each parameter", shows, width=70)
     return fig
 
