@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consensus_sim import NegotiationModel, load_scenario, run_ensemble, scenario_from_dict
-from consensus_sim.ensemble import OUTCOMES, _chunks, run_seed
+from consensus_sim import load_scenario, run_ensemble, scenario_from_dict
+from consensus_sim.ensemble import OUTCOMES, _chunks, replay, run_generator
+from consensus_sim.rules import OBJECT
 
 from .conftest import DATA, trio_data
 
-ARRAYS = ("outcome", "rounds", "final", "pivotal", "objected", "trajectory",
-          "objections_by_round")
+ARRAYS = ("outcome", "rounds", "final", "costliest", "objected", "trajectory",
+          "objections_by_round", "drawn")
 
 
 def noisy_trio():
@@ -28,15 +30,31 @@ def assert_same(a, b):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
 
 
-def test_run_i_is_child_i_of_the_root_seed_sequence():
+def test_replay_of_run_i_is_run_i_of_the_ensemble():
     s = noisy_trio()
-    children = np.random.SeedSequence(42).spawn(5)
-    assert run_seed(42, 3).generate_state(4).tolist() == children[3].generate_state(4).tolist()
     ensemble = run_ensemble(s, runs=5, seed=42, jobs=1)
-    for i in (0, 4):
-        alone = NegotiationModel(s, rng=np.random.default_rng(children[i])).run()
+    member_ids = s.arrays.member_ids
+    for i in range(5):
+        alone = replay(ensemble, i)
         assert OUTCOMES[ensemble.outcome[i]] == alone.outcome
+        assert alone.rounds == ensemble.rounds[i]
         np.testing.assert_array_equal(ensemble.final[i], alone.final)
+        np.testing.assert_array_equal(ensemble.trajectory[i, : alone.rounds],
+                                      alone.proposals.astype(np.float32))
+        costliest = ensemble.costliest[i]
+        assert alone.costliest_blocker == (member_ids[costliest] if costliest >= 0 else None)
+        np.testing.assert_array_equal(ensemble.objected[i], (alone.responses == OBJECT).any(0))
+        assert list(alone.drawn) == [x.path for x in s.uncertain]
+        np.testing.assert_array_equal(ensemble.drawn[i], list(alone.drawn.values()))
+
+
+def test_run_generator_draws_of_a_run_do_not_depend_on_other_runs():
+    first = run_generator(42, 3).random(8)
+    for other in (0, 2, 4, 1000):  # drawing other runs' numbers first changes nothing
+        run_generator(42, other).random(100)
+    np.testing.assert_array_equal(run_generator(42, 3).random(8), first)
+    assert not np.array_equal(run_generator(42, 4).random(8), first)
+    assert not np.array_equal(run_generator(43, 3).random(8), first)
 
 
 @settings(max_examples=4, deadline=None)
@@ -48,9 +66,26 @@ def test_same_seed_same_results_at_jobs_1_and_2(seed, runs):
 
 
 def test_runs_are_chunked_not_one_task_per_run():
-    tasks = _chunks(10_000, 2)
+    # chunks depend on the number of runs only, never on the processes
+    s = scenario_from_dict(trio_data())
+    tasks = _chunks(s, 10_000)
     assert len(tasks) == 16 and tasks[0] == (0, 625) and tasks[-1][1] == 10_000
-    assert _chunks(5, 8) == [(0, 5)]
+    assert _chunks(s, 5) == [(0, 5)]
+
+
+def test_a_streamed_run_writes_the_same_table_and_summary(tmp_path):
+    import io
+
+    from consensus_sim.ensemble import stream_ensemble
+
+    s = noisy_trio()
+    whole = run_ensemble(s, runs=300, seed=5, jobs=1)
+    text = io.StringIO()
+    streamed = stream_ensemble(s, 300, 5, 2, text)
+    assert streamed.summary() == whole.summary()
+    table = pd.read_csv(io.StringIO(text.getvalue()))
+    assert table["outcome"].tolist() == whole.runs_table()["outcome"].tolist()
+    np.testing.assert_allclose(table["final_scope"], whole.final[:, 0], atol=5e-7)
 
 
 def test_different_seeds_differ_and_same_seed_repeats():
@@ -76,6 +111,25 @@ def test_summary_numbers_agree_with_the_runs():
     assert dist["no agreement"] == pytest.approx(1 - summary["p_adopted_any"], abs=1e-6)
     assert summary["runs"] == 400 and summary["seed"] == 7
     assert summary["scenario_sha256"] == s.content_hash()
+    costliest = np.bincount(result.costliest[result.costliest >= 0], minlength=3) / 400
+    assert summary["costliest_blocker_rate"] == pytest.approx(
+        {m: c for m, c in zip("ABC", costliest, strict=True) if c}, abs=1e-6)
+    assert summary["opposition_measure"] == "objected" and summary["information"] == "private"
+    assert summary["uncertain_inputs"] == {x.path: x.describe() for x in s.uncertain}
+    assert len(summary["uncertain_inputs"]) == result.drawn.shape[1] > 0
+
+
+def test_under_a_voting_rule_any_response_but_yes_counts_as_opposition():
+    data = trio_data()
+    data["actors"][2]["tolerance"] = 0.7  # C loses 0.6 by the proposal, so only abstains
+    consensus = run_ensemble(scenario_from_dict(data), runs=10, seed=0, jobs=1)
+    assert consensus.opposition_measure == "objected"
+    assert consensus.objection_rate() == {"A": 0.0, "B": 0.0, "C": 0.0}
+    data["rule"] = {"type": "majority"}
+    majority = run_ensemble(scenario_from_dict(data), runs=10, seed=0, jobs=1)
+    assert majority.opposition_measure == "did not vote yes"
+    assert majority.objection_rate() == {"A": 0.0, "B": 0.0, "C": 1.0}
+    assert majority.summary()["opposition_measure"] == "did not vote yes"
 
 
 def test_wilson_interval_matches_the_formula():
@@ -103,7 +157,8 @@ def test_runs_table_has_one_row_per_run():
     table = result.runs_table()
     assert len(table) == 30
     assert list(table.columns) == ["run", "outcome", "rounds", "final_scope", "label_scope",
-                                   "given_up_scope", "pivotal", "objectors"]
+                                   "given_up_scope", "costliest_blocker", "objectors",
+                                   *(f"drawn:{x.path}" for x in result.scenario.uncertain)]
     assert set(table["outcome"]) <= set(OUTCOMES)
     assert (table["given_up_scope"] == 1.0 - table["final_scope"]).all()
 
@@ -121,8 +176,6 @@ def test_adding_runs_keeps_the_first_ones():
 
 
 def test_replay_gives_the_same_run_in_full():
-    from consensus_sim.ensemble import replay
-
     s = noisy_trio()
     result = run_ensemble(s, runs=30, seed=5, jobs=1)
     again = replay(result, 17)

@@ -39,21 +39,26 @@ def trio_result():
     return run_ensemble(load_scenario(DATA / "trio.yaml"), runs=60, seed=3, jobs=1)
 
 
-@pytest.fixture(scope="module")
-def duo_result():
-    """Two dimensions (``budget`` has no levels), noisy preferences, runs of varied length."""
+def duo_data(concession: str = "split") -> dict:
+    """Two dimensions (``budget`` has no levels) and noisy preferences."""
     data = trio_data()
     data["dimensions"].append({"id": "budget", "name": "Common budget"})
     data["status_quo"]["budget"] = 0.1
     data["proposal"]["position"]["budget"] = 0.9
-    data["proposal"]["concession"] = "split"
+    data["proposal"]["concession"] = concession
     data["defaults"]["salience"]["budget"] = 0.6
     for actor, budget in zip(data["actors"], [0.9, 0.5, 0.2, 0.8], strict=True):
         actor["position"]["budget"] = budget
     data["actors"][2]["name"] = "Country C"
     data["uncertainty"] = {"position_sd": 0.15, "salience_sd": 0.1}
     data["max_rounds"] = 8
-    return run_ensemble(scenario_from_dict(data), runs=120, seed=5, jobs=1)
+    return data
+
+
+@pytest.fixture(scope="module")
+def duo_result():
+    """The duo, split by split: runs of varied length."""
+    return run_ensemble(scenario_from_dict(duo_data()), runs=120, seed=5, jobs=1)
 
 
 def test_duo_result_is_varied_enough_to_test_with(duo_result):
@@ -207,6 +212,19 @@ def test_heatmap_shows_only_members_who_objected_and_has_a_labelled_colourbar(
         objection_heatmap(trio_result, top=0)
 
 
+def test_heatmap_under_a_voting_rule_shows_who_voted_not_yes(trio):
+    trio["rule"] = {"type": "majority"}
+    result = run_ensemble(scenario_from_dict(trio), runs=20, seed=0, jobs=1)
+    assert result.opposition_measure == "did not vote yes"
+    fig = objection_heatmap(result)
+    ax, colourbar_ax = fig.axes
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert "Who votes not yes in which round: the 1 of 3 members who ever voted not yes" in title
+    assert colourbar_ax.get_ylabel().replace("\n", " ") == (
+        "share of runs still negotiating in which the member voted not yes")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["C"]  # A and B vote yes
+
+
 # --------------------------------------------------------------------------- position map
 
 
@@ -264,7 +282,7 @@ def test_strip_shows_where_the_adopted_texts_fell_and_their_median(trio_result):
     heights = np.array([p.get_height() for p in bars])
     assert_allclose(heights / heights.max(), counts / counts.max())
     title = ax.get_title(loc="left").replace("\n", " ")
-    assert f"{adopted.size} of {trio_result.runs} runs" in title
+    assert f"{adopted.size} of the {trio_result.runs} runs" in title
 
 
 def test_strip_says_so_when_no_run_adopted_a_text(trio):
@@ -273,7 +291,7 @@ def test_strip_says_so_when_no_run_adopted_a_text(trio):
     assert not result.adopted.any()
     ax = position_map(result.scenario, result).axes[0]
     assert not [a for a in ax.get_children() if a.get_gid() in ("final_median", "finals")]
-    assert "no run of 10 adopted a text" in ax.get_title(loc="left").replace("\n", " ")
+    assert "no run of the 10 adopted a text" in ax.get_title(loc="left").replace("\n", " ")
 
 
 def test_strip_labels_of_a_crowded_alliance_do_not_overlap():
@@ -318,7 +336,15 @@ def test_position_map_on_one_of_two_dimensions_is_a_strip(duo_result):
     assert_array_equal(by_gid(ax, "status_quo").get_xdata(), [0.1, 0.1])
     assert ax.get_xlabel() == "Common budget"
     assert_allclose(ax.get_xticks(), [0, 0.25, 0.5, 0.75, 1])  # no levels: numbers
-    # many distinct texts are binned: the bars hold every adopted run
+    # splitting the difference leaves few distinct texts: one bar each
+    distinct = np.unique(np.round(duo_result.final[duo_result.adopted, 1], 9))
+    assert len(distinct) <= 12
+    assert_allclose(sorted(bar.get_x() + bar.get_width() / 2
+                           for bar in patches(ax, "finals")), distinct)
+    # the best passing text varies with every draw: many distinct texts are binned
+    minimal = run_ensemble(scenario_from_dict(duo_data("minimal")), runs=120, seed=5, jobs=1)
+    assert len(np.unique(np.round(minimal.final[minimal.adopted, 1], 9))) > 12
+    ax = position_map(minimal.scenario, minimal, dimensions=1).axes[0]
     assert len(patches(ax, "finals")) == 40
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -26,11 +25,13 @@ import numpy as np
 from .kernel import NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
 from .rules import OBJECT, SUPPORT
 from .scenario import Scenario, load_scenario
+from .tally import Tally, nearest_labels, wilson_interval
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["OUTCOMES", "EnsembleResult", "replay", "run_ensemble", "run_generator"]
+__all__ = ["OUTCOMES", "EnsembleResult", "replay", "run_ensemble", "run_generator",
+           "wilson_interval"]
 
 _OUTCOME_CODE = {name: code for code, name in enumerate(OUTCOMES)}
 #: With ``jobs=None``, ensembles smaller than this run in this process.
@@ -94,8 +95,17 @@ def _worker_chunk(seed: int, start: int, stop: int) -> Chunk:
     return simulate_chunk(_worker_scenario, seed, start, stop)
 
 
-def _chunks(runs: int, jobs: int) -> list[tuple[int, int]]:
-    size = min(2500, max(16, math.ceil(runs / (jobs * 8))))
+def _chunks(scenario: Scenario, runs: int) -> list[tuple[int, int]]:
+    """The ensemble's chunks of runs. Their bounds depend on the scenario and the number
+    of runs only (never on the number of processes), so every sum over runs is added
+    up in the same order on every executor: the same bytes out."""
+    size = min(2500, max(16, math.ceil(runs / 16)))
+    if setup(scenario).private:  # the setter's types take memory: smaller chunks
+        from .kernel import HYPOTHESES
+
+        a = scenario.arrays
+        size = min(size, max(16, 4_000_000 // (a.n_members * HYPOTHESES
+                                               * a.status_quo.size * 8)))
     return [(i, min(i + size, runs)) for i in range(0, runs, size)]
 
 
@@ -146,7 +156,7 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple) ->
 
 def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1) -> Iterator[Chunk]:
     """Yield the ensemble's chunks as they finish (in any order when ``jobs > 1``)."""
-    tasks = _chunks(runs, jobs)
+    tasks = _chunks(scenario, runs)
     if jobs <= 1 or len(tasks) == 1:
         for start, stop in tasks:
             yield simulate_chunk(scenario, seed, start, stop)
@@ -208,7 +218,12 @@ def replay(result: EnsembleResult, index: int):
 
 @dataclass(frozen=True, eq=False)
 class EnsembleResult:
-    """The results of an ensemble, one row per run, in run order."""
+    """The results of an ensemble, one row per run, in run order.
+
+    ``tally`` holds the counts behind the summary, over every run. A result streamed
+    to disk by ``consensus-sim run`` keeps per-run arrays for its first runs only (a
+    sample for the charts that draw runs) while its tally covers them all.
+    """
 
     scenario: Scenario
     seed: int
@@ -222,10 +237,18 @@ class EnsembleResult:
     paid: np.ndarray
     fired: np.ndarray
     drawn: np.ndarray
+    tally: Tally
 
     @classmethod
-    def from_chunks(cls, scenario: Scenario, seed: int, chunks: list[Chunk]) -> EnsembleResult:
+    def from_chunks(cls, scenario: Scenario, seed: int, chunks: list[Chunk],
+                    tally: Tally | None = None) -> EnsembleResult:
+        """Join chunks in run order; count them into a tally unless one is given."""
         chunks = sorted(chunks, key=lambda c: c.start)
+        if tally is None:
+            tally = Tally(scenario, seed)
+            for c in chunks:
+                tally.add(c.outcome, c.rounds, c.final, c.costliest, c.objected,
+                          c.objections_by_round, c.paid, c.fired)
 
         def cat(name: str) -> np.ndarray:
             return np.concatenate([getattr(c, name) for c in chunks])
@@ -233,20 +256,20 @@ class EnsembleResult:
         return cls(scenario, seed, cat("outcome"), cat("rounds"), cat("final"), cat("costliest"),
                    cat("objected"), cat("trajectory"),
                    sum(c.objections_by_round for c in chunks), cat("paid"), cat("fired"),
-                   cat("drawn"))
+                   cat("drawn"), tally)
 
     @property
     def runs(self) -> int:
-        return int(self.outcome.size)
+        """Runs in the ensemble (a streamed result keeps arrays for fewer)."""
+        return self.tally.runs
 
     @property
     def adopted(self) -> np.ndarray:
-        """Per run: whether the proposal passed (as proposed or amended)."""
+        """Per run kept: whether the proposal passed (as proposed or amended)."""
         return self.outcome <= _OUTCOME_CODE["adopted_amended"]
 
     def outcome_counts(self) -> dict[str, int]:
-        counts = np.bincount(self.outcome, minlength=len(OUTCOMES))
-        return {name: int(c) for name, c in zip(OUTCOMES, counts, strict=True)}
+        return self.tally.outcome_counts()
 
     @property
     def opposition_measure(self) -> str:
@@ -257,146 +280,113 @@ class EnsembleResult:
         return "did not vote yes" if is_vote(self.scenario) else "objected"
 
     def objection_rate(self) -> dict[str, float]:
-        """Per member, the share of runs in which it objected at least once."""
-        rate = self.objected.mean(axis=0)
-        return dict(zip(self.scenario.arrays.member_ids, map(float, rate), strict=True))
+        """Per member, the share of runs in which it opposed the text at least once."""
+        return self.tally.objection_rate()
 
     def objection_rate_by_round(self) -> np.ndarray:
-        """(members, rounds): share of the runs that reached a round in which a member objected."""
-        reached = (self.rounds[:, None] >= np.arange(1, self.scenario.max_rounds + 1)).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(reached > 0, self.objections_by_round / np.maximum(reached, 1), np.nan)
+        """(members, rounds): share of the runs that reached a round in which a member
+        opposed the text."""
+        return self.tally.objection_rate_by_round()
 
     def final_labels(self) -> list[list[str]]:
         """Per dimension, the level label nearest each run's final text."""
-        s = self.scenario
-        labels = []
-        for k, dim in enumerate(s.dimensions):
-            if not dim.levels:
-                labels.append([f"{v:.2f}" for v in self.final[:, k]])
-                continue
-            values = np.array([lv.value for lv in dim.levels])
-            nearest = np.abs(self.final[:, k, None] - values[None]).argmin(axis=1)
-            names = [lv.label for lv in dim.levels]
-            labels.append([names[i] for i in nearest])
-        return labels
+        return nearest_labels(self.scenario, self.final)
 
     def summary(self) -> dict[str, Any]:
         """The ensemble in numbers, JSON-ready (see docs/outputs.md for every key)."""
-        from . import __version__
-
-        s, n = self.scenario, self.runs
-        counts = self.outcome_counts()
-        ci95 = {}
-        for name, k in counts.items():
-            ci95[name] = [_r(v) for v in wilson_interval(k, n)]
-        adopted = self.adopted
-        n_adopted = int(adopted.sum())
-        labels = self.final_labels()
-        scope: dict[str, Any] = {}
-        for k, dim in enumerate(s.dimensions):
-            shares = Counter(lbl for lbl, ok in zip(labels[k], adopted, strict=True) if ok)
-            dist = {lbl: _r(c / n) for lbl, c in sorted(shares.items(), key=lambda kv: -kv[1])}
-            dist["no agreement"] = _r(1 - n_adopted / n)
-            values = self.final[adopted, k]
-            scope[dim.id] = {
-                "distribution": dist,
-                "mean_if_adopted": _r(values.mean()) if n_adopted else None,
-                "mean_given_up_if_adopted": _r((s.arrays.proposal[k] - values).mean())
-                if n_adopted else None,
-            }
-        modal = None
-        if n_adopted:
-            combos = Counter(tuple(labels[k][j] for k in range(len(labels)))
-                             for j in np.flatnonzero(adopted))
-            (combo, count), = combos.most_common(1)
-            modal = {"labels": dict(zip(s.dimension_ids, combo, strict=True)),
-                     "share_of_runs": _r(count / n),
-                     "share_of_adopted": _r(count / n_adopted)}
-        costliest = np.bincount(self.costliest[self.costliest >= 0],
-                                minlength=s.arrays.n_members)
-        member_ids = s.arrays.member_ids
-        extra: dict[str, Any] = {}
-        side = np.flatnonzero(s.arrays.side)
-        if side.size:
-            extra["side_payments"] = {}
-            for k in side:
-                made = self.paid[:, k] > 0
-                extra["side_payments"][s.dimension_ids[k]] = {
-                    "share_of_runs": _r(made.mean()),
-                    "mean_amount_when_paid": _r(self.paid[made, k].mean()) if made.any() else None,
-                }
-        if s.events:
-            extra["events"] = {}
-            for j, event in enumerate(s.events):
-                hit = self.fired[:, j]
-                extra["events"][event.id] = {
-                    "fired": _r(hit.mean()),
-                    "p_adopted_if_fired": _r(adopted[hit].mean()) if hit.any() else None,
-                    "p_adopted_if_not": _r(adopted[~hit].mean()) if (~hit).any() else None,
-                }
-        return {
-            "scenario": s.id,
-            "title": s.title,
-            "scenario_sha256": s.content_hash(),
-            "runs": n,
-            "seed": self.seed,
-            "version": __version__,
-            "outcomes": {name: _r(c / n) for name, c in counts.items()},
-            "counts": counts,
-            "ci95": ci95,
-            "p_adopted_any": _r(n_adopted / n),
-            "information": s.information,
-            "uncertain_inputs": {x.path: x.describe() for x in s.uncertain},
-            "opposition_measure": self.opposition_measure,
-            "objection_rate": {m: _r(v) for m, v in self.objection_rate().items()},
-            "costliest_blocker_rate": {member_ids[i]: _r(c / n)
-                                       for i, c in enumerate(costliest) if c},
-            "mean_rounds": _r(self.rounds.mean()),
-            "final_scope": scope,
-            "modal_adopted_scope": modal,
-            **extra,
-        }
+        return self.tally.summary()
 
     def runs_table(self) -> pd.DataFrame:
         """One row per run: outcome, rounds, final text per dimension, the blocker most
         costly to win over, objectors, events, and each uncertain input's drawn value."""
         import pandas as pd
 
-        s = self.scenario
-        member_ids = np.array(s.arrays.member_ids)
-        table: dict[str, Any] = {
-            "run": np.arange(self.runs),
-            "outcome": np.array(OUTCOMES)[self.outcome],
-            "rounds": self.rounds,
-        }
-        for k, (dim, labels) in enumerate(zip(s.dimension_ids, self.final_labels(), strict=True)):
-            table[f"final_{dim}"] = self.final[:, k]
-            table[f"label_{dim}"] = labels
-            table[f"given_up_{dim}"] = s.arrays.proposal[k] - self.final[:, k]
-        for k in np.flatnonzero(s.arrays.side):
-            table[f"paid_{s.dimension_ids[k]}"] = self.paid[:, k]
-        table["costliest_blocker"] = np.where(self.costliest >= 0,
-                                              member_ids[np.maximum(self.costliest, 0)], "")
-        table["objectors"] = [";".join(member_ids[row]) for row in self.objected]
-        if s.events:
-            event_ids = np.array([e.id for e in s.events])
-            table["events"] = [";".join(event_ids[row]) for row in self.fired]
-        for j, x in enumerate(s.uncertain):
-            table[f"drawn:{x.path}"] = self.drawn[:, j]
-        return pd.DataFrame(table)
+        return pd.DataFrame(run_columns(self.scenario, 0, self.outcome, self.rounds, self.final,
+                                        self.costliest, self.objected, self.paid, self.fired,
+                                        self.drawn))
 
 
-def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054
-                    ) -> tuple[float, float]:
-    """Wilson's score interval for a binomial proportion (Wilson 1927), 95% by default."""
-    p = successes / trials
-    denominator = 1.0 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray,
+                final: np.ndarray, costliest: np.ndarray, objected: np.ndarray,
+                paid: np.ndarray, fired: np.ndarray, drawn: np.ndarray) -> dict[str, Any]:
+    """The runs table's columns for runs ``start ..`` (see docs/outputs.md)."""
+    member_ids = np.array(s.arrays.member_ids)
+    table: dict[str, Any] = {
+        "run": np.arange(start, start + outcome.size),
+        "outcome": np.array(OUTCOMES)[outcome],
+        "rounds": rounds,
+    }
+    for k, (dim, labels) in enumerate(zip(s.dimension_ids, nearest_labels(s, final),
+                                          strict=True)):
+        table[f"final_{dim}"] = final[:, k]
+        table[f"label_{dim}"] = labels
+        table[f"given_up_{dim}"] = s.arrays.proposal[k] - final[:, k]
+    for k in np.flatnonzero(s.arrays.side):
+        table[f"paid_{s.dimension_ids[k]}"] = paid[:, k]
+    table["costliest_blocker"] = np.where(costliest >= 0, member_ids[np.maximum(costliest, 0)],
+                                          "")
+    table["objectors"] = [";".join(member_ids[row]) for row in objected]
+    if s.events:
+        event_ids = np.array([e.id for e in s.events])
+        table["events"] = [";".join(event_ids[row]) for row in fired]
+    for j, x in enumerate(s.uncertain):
+        table[f"drawn:{x.path}"] = drawn[:, j]
+    return table
 
 
-def _r(x: float) -> float:
-    """Round for JSON: six decimals are plenty and keep files readable."""
-    return round(float(x), 6)
+#: A streamed ensemble keeps the per-run arrays of its first runs, for the charts that
+#: draw runs one by one.
+SAMPLE_RUNS = 2000
+
+
+def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
+                    runs_csv: Any, progress: bool | None = None) -> EnsembleResult:
+    """Run an ensemble and write its runs table to ``runs_csv`` (an open text file) as
+    the runs finish, in run order, keeping only counts and the first runs in memory.
+
+    Memory stays flat however many runs: finished chunks wait only until the chunks
+    before them are written. Floats are written with six decimals.
+
+    Returns:
+        A result whose tally covers every run and whose per-run arrays hold the first
+        :data:`SAMPLE_RUNS` runs.
+    """
+    import csv
+
+    from tqdm.auto import tqdm
+
+    if jobs is None or jobs < 1:
+        jobs = 1 if runs < AUTO_SERIAL_BELOW else available_cores()
+    tally = Tally(scenario, seed)
+    kept: list[Chunk] = []
+    waiting: dict[int, Chunk] = {}
+    writer = csv.writer(runs_csv, lineterminator="\n")
+    header = True
+    following = 0
+    with tqdm(total=runs, unit="run", disable=None if progress is None else not progress,
+              desc=scenario.id or "runs", leave=False) as bar:
+        for chunk in iter_chunks(scenario, runs, seed, jobs):
+            waiting[chunk.start] = chunk
+            bar.update(chunk.outcome.size)
+            while following in waiting:
+                c = waiting.pop(following)
+                tally.add(c.outcome, c.rounds, c.final, c.costliest, c.objected,
+                          c.objections_by_round, c.paid, c.fired)
+                columns = run_columns(scenario, c.start, c.outcome, c.rounds, c.final,
+                                      c.costliest, c.objected, c.paid, c.fired, c.drawn)
+                if header:
+                    writer.writerow(columns)
+                    header = False
+                writer.writerows(zip(*(_text(v) for v in columns.values()), strict=True))
+                if c.start < SAMPLE_RUNS:
+                    kept.append(c)
+                following = c.start + c.outcome.size
+    return EnsembleResult.from_chunks(scenario, seed, kept, tally)
+
+
+def _text(values: Any) -> list[str]:
+    """A column as CSV text: floats with six decimals, everything else as it is."""
+    array = np.asarray(values)
+    if array.dtype.kind == "f":
+        return [f"{v:.6f}" for v in array.tolist()]
+    return [str(v) for v in array.tolist()]

@@ -212,6 +212,8 @@ class Setup:
     private: bool  # the setter knows only the distributions of members' uncertain inputs
     prior: np.ndarray | None  # (K, F) the setter's sample of the prior, under private
     type_order: np.ndarray  # (M, K) each member's fixed order of types (seeded by its id)
+    veto: np.ndarray  # (M,) bool: members whose objection alone blocks under a voting rule
+    convex: bool  # every exponent >= 1: each member's acceptance set is convex
 
     @property
     def n_uniforms(self) -> int:
@@ -228,7 +230,7 @@ def setup(scenario: Scenario) -> Setup:
     from .scenario import UnanimityRule
 
     a = scenario.arrays
-    m, d = a.n_members, a.status_quo.size
+    m = a.n_members
     side_payments = scenario.proposal.side_payments and bool(a.side.any())
     free = ~a.side | side_payments
     owner = np.where(a.side, a.payer, a.setter)
@@ -238,12 +240,7 @@ def setup(scenario: Scenario) -> Setup:
     actor_rank = np.argsort(np.argsort(member_ids, kind="stable"), kind="stable")
     candidates = rank = None
     if scenario.proposal.concession == "ladder":
-        grids = [lv if lv.size else DEFAULT_GRID for lv in a.levels]
-        candidates = np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, d)
-        # Tie order: lexicographic in alphabetical order of dimension ids.
-        order = np.lexsort(candidates[:, np.argsort(dim_ids)][:, ::-1].T)
-        rank = np.empty(len(candidates), dtype=np.intp)
-        rank[order] = np.arange(len(candidates))
+        candidates, rank = _level_grid(scenario)
     order = sorted(range(len(scenario.events)), key=lambda j: scenario.events[j].id)
     influence = listeners = susceptibility = None
     if a.influence is not None:
@@ -279,6 +276,8 @@ def setup(scenario: Scenario) -> Setup:
         dim_rank=dim_rank, actor_rank=actor_rank, private=private, prior=prior,
         type_order=np.array([np.random.default_rng(_id_seed(i)).permutation(HYPOTHESES)
                              for i in a.member_ids], dtype=np.intp).reshape(m, HYPOTHESES),
+        veto=np.isin(np.array(a.member_ids), list(getattr(rule, "veto", ()))),
+        convex=bool(np.all(a.gamma >= 1.0)),
     )
 
 
@@ -376,7 +375,7 @@ def _prior_beliefs(s: Setup, state: State) -> None:
     targets = {"position": state.belief_position, "salience": state.belief_salience,
                "tolerance": state.belief_tolerance, "blocking_cost": state.belief_blocking_cost}
     for j, x in enumerate(s.uncertain):
-        if x.row >= m:
+        if x.row >= m or x.row == s.setter:
             continue  # the setter knows its own draws and those of actors that press
         if x.dim >= 0:
             targets[x.field][:, x.row, :, x.dim] = s.prior[:, j]
@@ -472,6 +471,10 @@ def apply_pressure(s: Setup, state: State, deltas: list[tuple[bool, Any, np.ndar
                 state.anchor[index] += delta
     if salience_hit:
         np.minimum(state.salience, 1.0, out=state.salience)
+    # pulls from several actors add up; a position stays on the scale
+    np.clip(state.position, 0.0, 1.0, out=state.position)
+    if state.anchor is not None:
+        np.clip(state.anchor, 0.0, 1.0, out=state.anchor)
 
 
 def _press_beliefs(s: Setup, state: State) -> None:
@@ -492,6 +495,7 @@ def _press_beliefs(s: Setup, state: State) -> None:
         block[..., dims] += change
         target[:, rows] = block
     np.minimum(state.belief_salience, 1.0, out=state.belief_salience)
+    np.clip(state.belief_position, 0.0, 1.0, out=state.belief_position)
 
 
 def persuade(s: Setup, state: State) -> None:
@@ -589,10 +593,50 @@ def choose(s: Setup, state: State, texts: np.ndarray, passes: np.ndarray,
     tied = value >= best[:, None] - INDIFFERENCE
     distance = np.where(tied, np.square(texts - state.proposal[:, None]).sum(axis=-1), np.inf)
     tied &= distance <= distance.min(axis=1, keepdims=True) + 1e-15
-    order = np.broadcast_to(np.arange(texts.shape[1]) if rank is None else rank, tied.shape)
+    if rank is None:  # the smallest text, in alphabetical order of dimension ids
+        for k in np.argsort(s.dim_rank):
+            value_k = np.where(tied, texts[..., k], np.inf)
+            tied &= value_k <= value_k.min(axis=1, keepdims=True)
+        rank = np.arange(texts.shape[1])
+    order = np.broadcast_to(rank, tied.shape)
     pick = np.where(tied, order, np.iinfo(np.intp).max).argmin(axis=1)
     rows = np.arange(len(pick))
     return texts[rows, pick], best
+
+
+def grid_texts(s: Setup, state: State) -> np.ndarray:
+    """Every combination of labelled levels (an 11-point grid where a dimension has
+    none), the dimensions the setter may not change held at the text on the table
+    (R, C, d). The candidates of ``ladder``, and of any strategy where some exponent is
+    below 1 (acceptance sets are then not convex)."""
+    r = len(state.run)
+    texts = np.repeat(_grid(s)[None], r, axis=0)
+    fixed = ~s.free
+    if fixed.any():
+        texts[:, :, fixed] = state.proposal[:, None, fixed]
+    return texts
+
+
+def _grid(s: Setup) -> np.ndarray:
+    return s.candidates if s.candidates is not None else _level_grid(s.scenario)[0]
+
+
+def _grid_rank(s: Setup) -> np.ndarray:
+    return s.candidate_rank if s.candidates is not None else _level_grid(s.scenario)[1]
+
+
+def _level_grid(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Level combinations and their tie order (lexicographic in alphabetical order of
+    dimension ids)."""
+    a = scenario.arrays
+    d = a.status_quo.size
+    grids = [lv if lv.size else DEFAULT_GRID for lv in a.levels]
+    candidates = np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, d)
+    dim_ids = np.array(a.dimension_ids)
+    order = np.lexsort(candidates[:, np.argsort(dim_ids)][:, ::-1].T)
+    rank = np.empty(len(candidates), dtype=np.intp)
+    rank[order] = np.arange(len(candidates))
+    return candidates, rank
 
 
 def interval_texts(s: Setup, state: State, free_dim: int) -> np.ndarray:
@@ -612,8 +656,12 @@ def interval_texts(s: Setup, state: State, free_dim: int) -> np.ndarray:
     fixed = (fixed ** g[..., None] if np.ndim(g) else fixed ** g) * sal
     fixed_loss = fixed.sum(axis=-1) - fixed[..., k]
     ends = [objective_ideal(s, state)[:, None]]
-    for allowed in (np.zeros_like(state.tolerance), state.tolerance + state.blocking_cost,
-                    state.tolerance):
+    thresholds = [np.zeros_like(state.tolerance), state.tolerance + state.blocking_cost,
+                  state.tolerance]
+    if s.veto.any() and s.scaled and m > 1:  # a veto holder's threshold at every share
+        thresholds += [np.where(s.veto, state.tolerance + state.blocking_cost * j / (m - 1),
+                                np.nan) for j in range(1, m - 1)]
+    for allowed in thresholds:
         budget = at_q + allowed - fixed_loss
         with np.errstate(divide="ignore", invalid="ignore"):
             reach = np.where(sal[..., k] > 0,
@@ -647,16 +695,14 @@ def best_passing_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
       cheapest for it to win, adding them one by one until the rule passes, then
       solves the convex problem for that coalition (a heuristic; documented).
     """
-    r = len(state.run)
-    if s.candidates is not None:
-        texts = np.repeat(s.candidates[None], r, axis=0)
-        fixed = ~s.free
-        if fixed.any():
-            texts[:, :, fixed] = state.proposal[:, None, fixed]
-        same = np.all(np.abs(texts - state.proposal[:, None]) < 1e-12, axis=-1)
-        passes = predicted_adoption(s, state, texts) & ~same
-        return choose(s, state, texts, passes, objective(s, state, texts), s.candidate_rank)
     free = np.flatnonzero(s.free)
+    if s.candidates is not None or (free.size > 1 and not s.convex):
+        texts = grid_texts(s, state)
+        same = np.all(np.abs(texts - state.proposal[:, None]) < 1e-12, axis=-1)
+        if s.candidates is None:
+            same[:] = False  # a grid search, not a ladder: the text on the table may stay
+        passes = predicted_adoption(s, state, texts) & ~same
+        return choose(s, state, texts, passes, objective(s, state, texts), _grid_rank(s))
     if free.size == 1:
         texts = interval_texts(s, state, int(free[0]))
         passes = predicted_adoption(s, state, texts)
@@ -666,59 +712,74 @@ def best_passing_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
 
 def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     """Several free dimensions: one convex problem per run (see best_passing_text)."""
-    from .optimum import best_text
-
     r, d = state.proposal.shape
     m = s.n_members
     out = np.empty((r, d))
+    value = np.empty(r)
     q = s.status_quo
     lower = np.where(s.free, 0.0, state.proposal)
     upper = np.where(s.free, 1.0, state.proposal)
     allowed = allowed_loss(s, state)
-    g_members = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
     for j in range(r):
         pos, sal = state.position[j, :m], state.salience[j, :m]
-        budget = -utilities(pos, sal, s.member_gamma, q) + allowed[j]
-        owner = s.owner
-        ideal = state.position[j, owner, np.arange(d)]
-        weight = state.salience[j, owner, np.arange(d)]
-        g0 = float(s.gamma[s.setter])
-        lo, hi = lower[j], upper[j]
-        if s.vote:
-            members = _coalition(s, state, j, budget, ideal, weight, g0, lo, hi)
-        else:
-            members = np.arange(m)
-        out[j] = best_text(ideal, weight, g0, pos[members], sal[members], g_members[members],
-                           budget[members], np.minimum(lo, hi), np.maximum(lo, hi),
-                           feasible_point=np.where(s.free, q, state.proposal[j]),
-                           tie_reference=state.proposal[j])
-    return out, objective(s, state, out)
+        at_q = -utilities(pos, sal, s.member_gamma, q)
+        problem = _SetterProblem(s, state, j, lower[j], upper[j])
+        if not s.vote:
+            out[j] = problem.solve(np.arange(m), at_q + allowed[j])
+            value[j] = objective(s, state.keep([j]), out[j][None])[0]
+            continue
+        # A voting rule: the coalition votes yes (its loss at most 0); under a veto rule
+        # the veto holders outside it must not object. Grow the coalition, cheapest
+        # member first, until its best text passes.
+        out[j], value[j] = state.proposal[j], -np.inf
+        order = problem.cheapest_first(at_q)
+        for n in range(1, m + 1):
+            yes = np.zeros(m, dtype=bool)
+            yes[order[:n]] = True
+            members = np.flatnonzero(yes | s.veto)
+            budget = np.where(yes, at_q, at_q + allowed[j])
+            text = problem.solve(members, budget[members])
+            one = state.keep([j])
+            if predicted_adoption(s, one, text[None, None])[0, 0]:
+                out[j], value[j] = text, objective(s, one, text[None])[0]
+                break
+    return out, value
 
 
-def _coalition(s: Setup, state: State, j: int, budget: np.ndarray, ideal: np.ndarray,
-               weight: np.ndarray, g0: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Under a voting rule in several dimensions: the members the setter sets out to
-    win, cheapest first (each priced by the best text it alone would support), until
-    the rule passes on their votes."""
-    from .optimum import best_text
+class _SetterProblem:
+    """The setter's convex problem in run ``j``: its objective, the box, and members'
+    acceptance constraints (solved by :func:`.optimum.best_text`)."""
 
-    m = s.n_members
-    pos, sal = state.position[j, :m], state.salience[j, :m]
-    g_members = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
-    support_budget = -utilities(pos, sal, s.member_gamma, s.status_quo)
-    solo = np.empty(m)
-    for i in range(m):
-        x = best_text(ideal, weight, g0, pos[i:i + 1], sal[i:i + 1], g_members[i:i + 1],
-                      support_budget[i:i + 1], lo, hi, feasible_point=s.status_quo,
-                      tie_reference=state.proposal[j])
-        solo[i] = -float((weight * np.abs(x - ideal) ** g0).sum())
-    order = np.lexsort((s.actor_rank, -solo))
-    codes = np.full(m, ABSTAIN, dtype=np.int8)
-    for n_won, i in enumerate(order, start=1):
-        codes[i] = SUPPORT
-        if s.rule(codes).adopted:
-            return order[:n_won]
-    return order
+    def __init__(self, s: Setup, state: State, j: int, lower: np.ndarray,
+                 upper: np.ndarray) -> None:
+        m, d = s.n_members, s.status_quo.size
+        self.s, self.j = s, j
+        self.position, self.salience = state.position[j, :m], state.salience[j, :m]
+        self.gamma = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
+        self.ideal = state.position[j, s.owner, np.arange(d)]
+        self.weight = state.salience[j, s.owner, np.arange(d)]
+        self.g0 = float(s.gamma[s.setter])
+        self.lower, self.upper = np.minimum(lower, upper), np.maximum(lower, upper)
+        self.feasible = np.where(s.free, s.status_quo, state.proposal[j])
+        self.tie = state.proposal[j]
+
+    def solve(self, members: np.ndarray, budget: np.ndarray) -> np.ndarray:
+        from .optimum import best_text
+
+        return best_text(self.ideal, self.weight, self.g0, self.position[members],
+                         self.salience[members], self.gamma[members], budget, self.lower,
+                         self.upper, feasible_point=self.feasible, tie_reference=self.tie)
+
+    def value(self, x: np.ndarray) -> float:
+        return -float((self.weight * np.abs(x - self.ideal) ** self.g0).sum())
+
+    def cheapest_first(self, budget: np.ndarray) -> np.ndarray:
+        """Members by the setter's value of the best text each alone accepts within
+        ``budget``, best first (ties: member id)."""
+        m = len(budget)
+        solo = np.array([self.value(self.solve(np.array([i]), budget[i:i + 1]))
+                         for i in range(m)])
+        return np.lexsort((self.s.actor_rank, -solo))
 
 
 # ----------------------------------------------------------------- private information
@@ -741,7 +802,8 @@ def _type_losses(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
         loss = np.zeros((r, texts.shape[1], m, k))
         for j in range(d):
             if np.any(u[..., j]):
-                loss += sal[:, None, :, :, j] * u[..., j] * (w[..., j] - 2.0 * pos[:, None, :, :, j])
+                loss += sal[:, None, :, :, j] * u[..., j] * (
+                    w[..., j] - 2.0 * pos[:, None, :, :, j])
         return loss
     g = g if np.ndim(g) == 0 else g[:, None, None]
 
@@ -860,14 +922,11 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray) -> np.ndarra
     loss_at = np.full((r, m), -np.inf)
     x = state.proposal
     allowed = np.where(s.vote, 0.0, allowed_loss(s, state))
-    if s.candidates is not None or np.count_nonzero(s.free) == 1:
-        if s.candidates is not None:
-            texts = np.repeat(s.candidates[None], r, axis=0)
-            fixed = ~s.free
-            if fixed.any():
-                texts[:, :, fixed] = x[:, None, fixed]
-        else:
+    if s.candidates is not None or np.count_nonzero(s.free) == 1 or not s.convex:
+        if np.count_nonzero(s.free) == 1 and s.candidates is None:
             texts = interval_texts(s, state, int(np.flatnonzero(s.free)[0]))
+        else:
+            texts = grid_texts(s, state)
         value = objective(s, state, texts)  # (R, C)
         pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
         at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
@@ -876,23 +935,14 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray) -> np.ndarra
         ok = loss <= allowed[:, None] + INDIFFERENCE
         loss_at = np.where(ok, value[..., None], -np.inf).max(axis=1)  # (R, M)
     else:
-        from .optimum import best_text
-
-        d = x.shape[1]
-        g_members = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
+        at_q = -utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
+                          np.broadcast_to(s.status_quo, x.shape))
         for j in range(r):
-            pos, sal = state.position[j, :m], state.salience[j, :m]
-            budget = -utilities(pos, sal, s.member_gamma, s.status_quo) + allowed[j]
-            ideal = state.position[j, s.owner, np.arange(d)]
-            weight = state.salience[j, s.owner, np.arange(d)]
-            g0 = float(s.gamma[s.setter])
-            lo = np.where(s.free, 0.0, x[j])
-            hi = np.where(s.free, 1.0, x[j])
+            problem = _SetterProblem(s, state, j, np.where(s.free, 0.0, x[j]),
+                                     np.where(s.free, 1.0, x[j]))
             for i in np.flatnonzero(blocking[j]):
-                t = best_text(ideal, weight, g0, pos[i:i + 1], sal[i:i + 1], g_members[i:i + 1],
-                              budget[i:i + 1], lo, hi, feasible_point=np.where(
-                                  s.free, s.status_quo, x[j]), tie_reference=x[j])
-                loss_at[j, i] = -float((weight * np.abs(t - ideal) ** g0).sum())
+                text = problem.solve(np.array([i]), at_q[j, i:i + 1] + allowed[j, i:i + 1])
+                loss_at[j, i] = problem.value(text)
     score = np.where(blocking, loss_at, np.inf)
     worst = score.min(axis=1, keepdims=True)
     tied = blocking & (score <= worst + INDIFFERENCE)

@@ -128,7 +128,9 @@ class NegotiationModel(mesa.Model):
     """A negotiation over one proposal among the members of an alliance or council.
 
     Args:
-        scenario: a :class:`Scenario`, or a path or bundled name for :func:`load_scenario`.
+        spec: a :class:`Scenario`, or a path or bundled name for :func:`load_scenario`
+            (named ``spec``, as the model keeps it, because Mesa 3.5's ``Model`` takes
+            a ``scenario`` argument of its own).
         rng: seed or ``numpy.random.Generator``. The run's own random numbers (its
             uncertain inputs and events) are the generator's first draws, before Mesa
             takes its own seed from it.
@@ -137,10 +139,9 @@ class NegotiationModel(mesa.Model):
             not use the model at all.
     """
 
-    def __init__(self, scenario: Scenario | str | Path, rng: Any = None, *,
+    def __init__(self, spec: Scenario | str | Path, rng: Any = None, *,
                  collect: bool = True) -> None:
-        if not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario)
+        scenario = spec if isinstance(spec, Scenario) else load_scenario(spec)
         generator = np.random.default_rng(rng)
         self.setup = kernel.setup(scenario)
         uniforms = generator.random(self.setup.n_uniforms)[None]
