@@ -482,7 +482,7 @@ def _press_beliefs(s: Setup, state: State) -> None:
     :func:`pressure_delta` does to the member (from the state at the round's start)."""
     changes = []
     for row, on_salience, strength, ix, _ in s.pressure:
-        rows, dims = ix[0].ravel(), ix[1].ravel()
+        rows, dims = _as_slice(ix[0].ravel()), _as_slice(ix[1].ravel())
         if on_salience:
             types = state.belief_salience[:, rows][..., dims]  # (R, rows, K, dims)
             changes.append((state.belief_salience, rows, dims, strength * types))
@@ -491,11 +491,21 @@ def _press_beliefs(s: Setup, state: State) -> None:
             own = state.position[:, row, dims][:, None, None, :]
             changes.append((state.belief_position, rows, dims, strength * (own - types)))
     for target, rows, dims, change in changes:
-        block = target[:, rows]
-        block[..., dims] += change
-        target[:, rows] = block
+        if isinstance(rows, slice):
+            target[:, rows, :, dims] += change
+        else:
+            block = target[:, rows]
+            block[..., dims] += change
+            target[:, rows] = block
     np.minimum(state.belief_salience, 1.0, out=state.belief_salience)
     np.clip(state.belief_position, 0.0, 1.0, out=state.belief_position)
+
+
+def _as_slice(index: np.ndarray) -> np.ndarray | slice:
+    """A run of consecutive indices as a slice (indexing by a slice copies nothing)."""
+    if index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size)):
+        return slice(int(index[0]), int(index[0]) + index.size)
+    return index
 
 
 def persuade(s: Setup, state: State) -> None:
@@ -1064,8 +1074,9 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         out.paid[where] += result.paid
         going = blocked & ~result.withdrawn & (t < rmax)
         state.proposal = np.where(going[:, None], result.amended, state.proposal)
-        where = where[going]
-        state = state.keep(going)
+        if not going.all():
+            where = where[going]
+            state = state.keep(going)
     return out
 
 
@@ -1112,7 +1123,7 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
     withdrawn = np.zeros(r, dtype=bool)
     paid = np.zeros((r, d))
     if blocked.size:
-        sub = state.keep(blocked)
+        sub = state if blocked.size == r else state.keep(blocked)
         pivot = costliest_blocker(s, sub, decision.blocking[blocked])
         costliest[blocked] = pivot
         if round_ < s.max_rounds:
