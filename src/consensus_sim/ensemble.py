@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .kernel import NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
-from .rules import OBJECT, SUPPORT
+from .rules import OBJECT, RESPONSE_NAMES, SUPPORT
 from .scenario import Scenario, load_scenario
 from .tally import Tally, nearest_labels, wilson_interval
 
@@ -61,6 +61,8 @@ class Chunk:
     paid: np.ndarray  # (n, d) side payments made per dimension (0 on scope dimensions)
     fired: np.ndarray  # (n, n_events) bool
     drawn: np.ndarray  # (n, n_uncertain) the uncertain inputs' values
+    codes: np.ndarray | None = None  # (n, max_rounds, n_members) responses, if recorded
+    loss: np.ndarray | None = None  # (n, max_rounds, n_members) losses, if recorded
 
 
 def opposed(codes: np.ndarray, vote: bool) -> np.ndarray:
@@ -71,14 +73,27 @@ def opposed(codes: np.ndarray, vote: bool) -> np.ndarray:
     return codes == OBJECT
 
 
-def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Chunk:
-    """Run ``start .. stop-1`` of the ensemble with ``seed``, all at once."""
-    s = setup(scenario)
+def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
+                   rounds: bool = False) -> Chunk:
+    """Run ``start .. stop-1`` of the ensemble with ``seed``, all at once; with
+    ``rounds``, keep each member's response and loss in every round."""
+    s = _setup(scenario)
     out = simulate(s, seed, np.arange(start, stop))
     against = opposed(out.codes, s.vote)  # (n, rounds, members)
     return Chunk(start, out.outcome, out.rounds, out.final, out.costliest,
                  against.any(axis=1), out.trajectory, against.sum(axis=0).T.astype(np.int64),
-                 out.paid, out.fired, out.drawn)
+                 out.paid, out.fired, out.drawn, *((out.codes, out.loss) if rounds else ()))
+
+
+_last_setup: tuple[Scenario, Any] | None = None
+
+
+def _setup(scenario: Scenario):
+    """The scenario's :class:`~.kernel.Setup`, kept while chunks of it are run."""
+    global _last_setup
+    if _last_setup is None or _last_setup[0] is not scenario:
+        _last_setup = (scenario, setup(scenario))
+    return _last_setup[1]
 
 
 # Each worker process keeps the scenario it was started with.
@@ -90,9 +105,9 @@ def _init_worker(scenario: Scenario) -> None:
     _worker_scenario = scenario
 
 
-def _worker_chunk(seed: int, start: int, stop: int) -> Chunk:
+def _worker_chunk(seed: int, start: int, stop: int, rounds: bool = False) -> Chunk:
     assert _worker_scenario is not None
-    return simulate_chunk(_worker_scenario, seed, start, stop)
+    return simulate_chunk(_worker_scenario, seed, start, stop, rounds)
 
 
 def _chunks(scenario: Scenario, runs: int) -> list[tuple[int, int]]:
@@ -100,7 +115,7 @@ def _chunks(scenario: Scenario, runs: int) -> list[tuple[int, int]]:
     of runs only (never on the number of processes), so every sum over runs is added
     up in the same order on every executor: the same bytes out."""
     size = min(2500, max(16, math.ceil(runs / 16)))
-    if setup(scenario).private:  # the setter's types take memory: smaller chunks
+    if _setup(scenario).private:  # the setter's types take memory: smaller chunks
         from .kernel import HYPOTHESES
 
         a = scenario.arrays
@@ -154,17 +169,19 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple) ->
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1) -> Iterator[Chunk]:
+def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1,
+                rounds: bool = False) -> Iterator[Chunk]:
     """Yield the ensemble's chunks as they finish (in any order when ``jobs > 1``)."""
     tasks = _chunks(scenario, runs)
     if jobs <= 1 or len(tasks) == 1:
         for start, stop in tasks:
-            yield simulate_chunk(scenario, seed, start, stop)
+            yield simulate_chunk(scenario, seed, start, stop, rounds)
         return
     from concurrent.futures import as_completed
 
     with worker_pool(min(jobs, len(tasks)), _init_worker, (scenario,)) as pool:
-        futures = [pool.submit(_worker_chunk, seed, start, stop) for start, stop in tasks]
+        futures = [pool.submit(_worker_chunk, seed, start, stop, rounds)
+                   for start, stop in tasks]
         for future in as_completed(futures):
             yield future.result()
 
@@ -340,12 +357,15 @@ SAMPLE_RUNS = 2000
 
 
 def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
-                    runs_csv: Any, progress: bool | None = None) -> EnsembleResult:
+                    runs_csv: Any, progress: bool | None = None,
+                    rounds_parquet: Any = None) -> EnsembleResult:
     """Run an ensemble and write its runs table to ``runs_csv`` (an open text file) as
     the runs finish, in run order, keeping only counts and the first runs in memory.
 
     Memory stays flat however many runs: finished chunks wait only until the chunks
-    before them are written. Floats are written with six decimals.
+    before them are written. Floats are written with six decimals. With
+    ``rounds_parquet`` (a path), each member's response and loss in every round of
+    every run are written there too, as a long table (:func:`round_columns`).
 
     Returns:
         A result whose tally covers every run and whose per-run arrays hold the first
@@ -363,9 +383,17 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
     writer = csv.writer(runs_csv, lineterminator="\n")
     header = True
     following = 0
+    by_round = None
+    if rounds_parquet is not None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        by_round = pq.ParquetWriter(rounds_parquet, pa.schema([
+            ("run", pa.int64()), ("round", pa.int16()), ("member", pa.string()),
+            ("response", pa.string()), ("loss", pa.float64())]))
     with tqdm(total=runs, unit="run", disable=None if progress is None else not progress,
               desc=scenario.id or "runs", leave=False) as bar:
-        for chunk in iter_chunks(scenario, runs, seed, jobs):
+        for chunk in iter_chunks(scenario, runs, seed, jobs, rounds=by_round is not None):
             waiting[chunk.start] = chunk
             bar.update(chunk.outcome.size)
             while following in waiting:
@@ -378,10 +406,32 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
                     writer.writerow(columns)
                     header = False
                 writer.writerows(zip(*(_text(v) for v in columns.values()), strict=True))
+                if by_round is not None:
+                    by_round.write_table(pa.table(round_columns(scenario, c),
+                                                  schema=by_round.schema))
                 if c.start < SAMPLE_RUNS:
                     kept.append(c)
                 following = c.start + c.outcome.size
+    if by_round is not None:
+        by_round.close()
     return EnsembleResult.from_chunks(scenario, seed, kept, tally)
+
+
+def round_columns(s: Scenario, chunk: Chunk) -> dict[str, Any]:
+    """Each member's response and loss in every round a run reached, one row per run,
+    round and member (from a chunk simulated with ``rounds=True``)."""
+    _, rmax, m = chunk.codes.shape
+    reached = np.arange(1, rmax + 1)[None, :] <= chunk.rounds[:, None]  # (n, rmax)
+    run, round_ = np.nonzero(reached)
+    names = np.array([RESPONSE_NAMES[OBJECT], RESPONSE_NAMES[0], RESPONSE_NAMES[SUPPORT]])
+    codes = chunk.codes[run, round_]  # (rows, m)
+    return {
+        "run": np.repeat(chunk.start + run, m),
+        "round": np.repeat(round_ + 1, m).astype(np.int16),
+        "member": np.tile(np.array(s.arrays.member_ids), run.size),
+        "response": names[codes.ravel() + 1],
+        "loss": chunk.loss[run, round_].ravel().astype(float),
+    }
 
 
 def _text(values: Any) -> list[str]:

@@ -1018,7 +1018,7 @@ class Outcomes:
             blocked round, -1 when the first text passed (int16).
         codes: each member's response per round, (R, max_rounds, M) int8, 2 after
             the last round.
-        loss: each member's loss per round, (R, max_rounds, M) float32, NaN after.
+        loss: each member's loss per round, (R, max_rounds, M), NaN after.
         trajectory: the text voted on per round, (R, max_rounds, d) float32, NaN after.
         paid: side payments per dimension, summed over rounds, (R, d).
         fired: events that fired, (R, E) bool, in the scenario's event order.
@@ -1049,7 +1049,7 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         outcome=np.full(r, DEADLOCKED, dtype=np.int8), rounds=np.zeros(r, dtype=np.int16),
         final=np.empty((r, d)), costliest=np.full(r, -1, dtype=np.int16),
         codes=np.full((r, rmax, m), NO_RESPONSE, dtype=np.int8),
-        loss=np.full((r, rmax, m), np.nan, dtype=np.float32),
+        loss=np.full((r, rmax, m), np.nan),
         trajectory=np.full((r, rmax, d), np.nan, dtype=np.float32),
         paid=np.zeros((r, d)), fired=np.zeros((r, len(s.events)), dtype=bool),
         drawn=state.drawn)
