@@ -96,21 +96,32 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Chart file format.")
 @click.option("--no-charts", is_flag=True, help="Write summary.json and runs.csv only.")
+@click.option("--rounds", "record_rounds", is_flag=True,
+              help="Also write rounds.parquet: each member's response and loss in every "
+                   "round of every run.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder.")
 @_style_option
 def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fmt: str,
-        no_charts: bool, quiet: bool) -> None:
+        no_charts: bool, record_rounds: bool, quiet: bool) -> None:
     """Run SCENARIO many times and summarise the outcomes.
 
-    Writes summary.json, runs.csv (one row per run) and the charts to the output
-    folder, and prints a summary.
+    Writes summary.json, runs.csv (one row per run, with each uncertain input's drawn
+    value) and the charts to the output folder, and prints a summary. Runs stream to
+    disk as they finish, so memory stays flat however many runs.
     """
     spec = _load(scenario)
     out_dir = out_dir or Path("results") / (spec.id or "scenario")
     _prepare_dir(out_dir)
-    from .ensemble import run_ensemble
+    from .ensemble import stream_ensemble
 
-    result = run_ensemble(spec, runs=runs, seed=seed, jobs=jobs or None, progress=None)
+    partial = out_dir / "runs.csv.partial"
+    rounds_partial = out_dir / "rounds.parquet.partial" if record_rounds else None
+    with partial.open("w", encoding="utf-8", newline="") as table:
+        result = stream_ensemble(spec, runs, seed, jobs or None, table, progress=None,
+                                 rounds_parquet=rounds_partial)
+    partial.replace(out_dir / "runs.csv")
+    if rounds_partial is not None:
+        rounds_partial.replace(out_dir / "rounds.parquet")
     summary = result.summary()
     summary["command"] = _command_line()
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -120,8 +131,9 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
                 "scenario_sha256": spec.content_hash(), "scenario_content": base_data(spec),
                 "seed": seed, "runs": runs, "command": summary["command"]}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    result.runs_table().to_csv(out_dir / "runs.csv", index=False, float_format="%.6f")
     written = [out_dir / "summary.json", out_dir / "manifest.json", out_dir / "runs.csv"]
+    if record_rounds:
+        written.append(out_dir / "rounds.parquet")
     if not no_charts:
         from .plots import save_charts
 
@@ -318,8 +330,39 @@ def sensitivity(scenario: str | None, params: tuple[str, ...], method: str, samp
         written.append(path.name)
     click.echo(f"{result.sweep.spec.scenario.title}: {method} sensitivity of {metric} "
                f"({len(result.values)} sample points x {runs} runs, seed {seed})")
-    click.echo(result.indices.to_string(index=False))
+    click.echo(format_indices(result.indices, method))
     click.echo(f"\nWrote {len(written)} files to {out_dir}/: " + ", ".join(written))
+
+
+def format_indices(indices, method: str) -> str:
+    """The terminal table of sensitivity indices: each index with its 95% half-width;
+    those within Monte Carlo noise marked ``~`` (and greyed on a terminal)."""
+    from .sensitivity import INDICES, WITH_NOISE
+
+    keys = INDICES[method]
+    widths = [17 if k in WITH_NOISE[method] else 8 for k in keys]
+    names = [str(p) for p in indices["parameter"]]
+    first = max(9, *map(len, names))
+    heads = [f"{k} ± 95%" if k in WITH_NOISE[method] else f"{k:>8}" for k in keys]
+    lines = ["", "  ".join([f"{'parameter':<{first}}",
+                            *(f"{h:<{w}}" for h, w in zip(heads, widths, strict=True))]).rstrip()]
+    noisy = False
+    for name, (_, row) in zip(names, indices.iterrows(), strict=True):
+        cells = [f"{name:<{first}}"]
+        for j, (key, w) in enumerate(zip(keys, widths, strict=True)):
+            if key not in WITH_NOISE[method]:
+                cells.append(f"{row[key]:>8.3f}")
+                continue
+            within = bool(row[f"{key}_within_noise"])
+            text = f"{row[key]:>6.3f} ± {row[f'{key}_conf']:.3f}" + (" ~" if within else "")
+            text = text if j == len(keys) - 1 else text.ljust(w)
+            cells.append(click.style(text, fg="bright_black") if within else text)
+            noisy |= within
+        lines.append("  ".join(cells))
+    if noisy:
+        lines.append("\n~ within Monte Carlo noise: the 95% interval includes 0 (a bootstrap "
+                     "over the sample rows; see docs/sweeps.md)")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -596,6 +639,9 @@ def format_summary(summary: dict[str, Any], spec) -> str:
     lines.append(f"{spec.title}")
     lines.append(f"{summary['runs']} runs, seed {summary['seed']}, {members} members, "
                  f"rule: {spec.rule.type}")
+    from .facts import ensemble_facts, varied_inputs
+
+    lines.append(varied_inputs(spec))
     lines.append("")
     lines.append(f"  {'outcome':<24} {'share':>7}   95% interval")
     for key, label in OUTCOME_NAMES.items():
@@ -615,8 +661,6 @@ def format_summary(summary: dict[str, Any], spec) -> str:
         parts = ", ".join(f"{label} {100 * share:.1f}%" for label, share
                           in info["distribution"].items())
         lines.append(f"  {dim}: {parts}")
-    from .facts import ensemble_facts
-
     lines.extend(ensemble_facts(summary, spec, top=5))
     return "\n".join(lines)
 
