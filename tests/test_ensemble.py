@@ -157,8 +157,10 @@ def test_runs_table_has_one_row_per_run():
     table = result.runs_table()
     assert len(table) == 30
     assert list(table.columns) == ["run", "outcome", "rounds", "final_scope", "label_scope",
-                                   "given_up_scope", "costliest_blocker", "objectors",
-                                   *(f"drawn:{x.path}" for x in result.scenario.uncertain)]
+                                   "given_up_scope", "costliest_blocker", "objectors"]
+    drawn = result.drawn_table()
+    assert list(drawn.columns) == ["run", *(x.path for x in result.scenario.uncertain)]
+    np.testing.assert_array_equal(drawn.iloc[:, 1:].to_numpy(), result.drawn)
     assert set(table["outcome"]) <= set(OUTCOMES)
     assert (table["given_up_scope"] == 1.0 - table["final_scope"]).all()
 

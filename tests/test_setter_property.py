@@ -77,7 +77,7 @@ def slsqp_best(members, chair, status_quo):
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_the_setter_tables_the_best_acceptable_text(case):
-    dims, members, chair, status_quo, proposal = case
+    _dims, members, chair, status_quo, _proposal = case
     model = NegotiationModel(scenario(*case), rng=0, collect=False)
     model.step()
     if model.outcome == "adopted":

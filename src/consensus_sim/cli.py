@@ -105,9 +105,9 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
         no_charts: bool, record_rounds: bool, quiet: bool) -> None:
     """Run SCENARIO many times and summarise the outcomes.
 
-    Writes summary.json, runs.csv (one row per run, with each uncertain input's drawn
-    value) and the charts to the output folder, and prints a summary. Runs stream to
-    disk as they finish, so memory stays flat however many runs.
+    Writes summary.json, runs.csv (one row per run), drawn.parquet (each run's drawn
+    uncertain inputs) and the charts to the output folder, and prints a summary.
+    Runs stream to disk as they finish, so memory stays flat however many runs.
     """
     spec = _load(scenario)
     out_dir = out_dir or Path("results") / (spec.id or "scenario")
@@ -116,12 +116,14 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
 
     partial = out_dir / "runs.csv.partial"
     rounds_partial = out_dir / "rounds.parquet.partial" if record_rounds else None
+    drawn_partial = out_dir / "drawn.parquet.partial" if spec.uncertain else None
     with partial.open("w", encoding="utf-8", newline="") as table:
         result = stream_ensemble(spec, runs, seed, jobs or None, table, progress=None,
-                                 rounds_parquet=rounds_partial)
+                                 rounds_parquet=rounds_partial, drawn_parquet=drawn_partial)
     partial.replace(out_dir / "runs.csv")
-    if rounds_partial is not None:
-        rounds_partial.replace(out_dir / "rounds.parquet")
+    for extra in (rounds_partial, drawn_partial):
+        if extra is not None:
+            extra.replace(out_dir / extra.name.removesuffix(".partial"))
     summary = result.summary()
     summary["command"] = _command_line()
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -132,6 +134,8 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
                 "seed": seed, "runs": runs, "command": summary["command"]}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     written = [out_dir / "summary.json", out_dir / "manifest.json", out_dir / "runs.csv"]
+    if spec.uncertain:
+        written.append(out_dir / "drawn.parquet")
     if record_rounds:
         written.append(out_dir / "rounds.parquet")
     if not no_charts:

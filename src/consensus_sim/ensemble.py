@@ -12,6 +12,7 @@ method is left alone.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -177,13 +178,21 @@ def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1,
         for start, stop in tasks:
             yield simulate_chunk(scenario, seed, start, stop, rounds)
         return
-    from concurrent.futures import as_completed
+    from concurrent.futures import FIRST_COMPLETED, wait
 
+    # At most a few chunks per worker are in flight: when the caller (writing to
+    # disk) is slower than the workers, they wait instead of piling results up.
+    window = 3 * jobs
+    pending = iter(tasks)
     with worker_pool(min(jobs, len(tasks)), _init_worker, (scenario,)) as pool:
-        futures = [pool.submit(_worker_chunk, seed, start, stop, rounds)
-                   for start, stop in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+        running = {pool.submit(_worker_chunk, seed, start, stop, rounds)
+                   for start, stop in itertools.islice(pending, window)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: f.result().start):
+                yield future.result()
+            running |= {pool.submit(_worker_chunk, seed, start, stop, rounds)
+                        for start, stop in itertools.islice(pending, window - len(running))}
 
 
 def run_ensemble(scenario: Scenario | str, runs: int = 500, seed: int = 0,
@@ -319,13 +328,25 @@ class EnsembleResult:
         import pandas as pd
 
         return pd.DataFrame(run_columns(self.scenario, 0, self.outcome, self.rounds, self.final,
-                                        self.costliest, self.objected, self.paid, self.fired,
-                                        self.drawn))
+                                        self.costliest, self.objected, self.paid, self.fired))
+
+    def drawn_table(self) -> pd.DataFrame:
+        """One row per run: ``run`` and each uncertain input's drawn value, a column per
+        input named by its path (e.g. ``actors.FRA.position.office``)."""
+        import pandas as pd
+
+        return pd.DataFrame(drawn_columns(self.scenario, 0, self.drawn))
+
+
+def drawn_columns(s: Scenario, start: int, drawn: np.ndarray) -> dict[str, Any]:
+    """The drawn-inputs table's columns for runs ``start ..`` (see docs/outputs.md)."""
+    return {"run": np.arange(start, start + drawn.shape[0]),
+            **{x.path: drawn[:, j] for j, x in enumerate(s.uncertain)}}
 
 
 def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray,
                 final: np.ndarray, costliest: np.ndarray, objected: np.ndarray,
-                paid: np.ndarray, fired: np.ndarray, drawn: np.ndarray) -> dict[str, Any]:
+                paid: np.ndarray, fired: np.ndarray) -> dict[str, Any]:
     """The runs table's columns for runs ``start ..`` (see docs/outputs.md)."""
     member_ids = np.array(s.arrays.member_ids)
     table: dict[str, Any] = {
@@ -346,8 +367,6 @@ def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray
     if s.events:
         event_ids = np.array([e.id for e in s.events])
         table["events"] = [";".join(event_ids[row]) for row in fired]
-    for j, x in enumerate(s.uncertain):
-        table[f"drawn:{x.path}"] = drawn[:, j]
     return table
 
 
@@ -358,14 +377,15 @@ SAMPLE_RUNS = 2000
 
 def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
                     runs_csv: Any, progress: bool | None = None,
-                    rounds_parquet: Any = None) -> EnsembleResult:
+                    rounds_parquet: Any = None, drawn_parquet: Any = None) -> EnsembleResult:
     """Run an ensemble and write its runs table to ``runs_csv`` (an open text file) as
     the runs finish, in run order, keeping only counts and the first runs in memory.
 
     Memory stays flat however many runs: finished chunks wait only until the chunks
     before them are written. Floats are written with six decimals. With
     ``rounds_parquet`` (a path), each member's response and loss in every round of
-    every run are written there too, as a long table (:func:`round_columns`).
+    every run are written there too, as a long table (:func:`round_columns`); with
+    ``drawn_parquet``, each run's drawn inputs (:func:`drawn_columns`).
 
     Returns:
         A result whose tally covers every run and whose per-run arrays hold the first
@@ -383,14 +403,17 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
     writer = csv.writer(runs_csv, lineterminator="\n")
     header = True
     following = 0
-    by_round = None
-    if rounds_parquet is not None:
+    by_round = inputs = None
+    if rounds_parquet is not None or drawn_parquet is not None:
         import pyarrow as pa
         import pyarrow.parquet as pq
-
+    if rounds_parquet is not None:
         by_round = pq.ParquetWriter(rounds_parquet, pa.schema([
             ("run", pa.int64()), ("round", pa.int16()), ("member", pa.string()),
             ("response", pa.string()), ("loss", pa.float64())]))
+    if drawn_parquet is not None:
+        inputs = pq.ParquetWriter(drawn_parquet, pa.schema(
+            [("run", pa.int64())] + [(x.path, pa.float64()) for x in scenario.uncertain]))
     with tqdm(total=runs, unit="run", disable=None if progress is None else not progress,
               desc=scenario.id or "runs", leave=False) as bar:
         for chunk in iter_chunks(scenario, runs, seed, jobs, rounds=by_round is not None):
@@ -401,7 +424,7 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
                 tally.add(c.outcome, c.rounds, c.final, c.costliest, c.objected,
                           c.objections_by_round, c.paid, c.fired)
                 columns = run_columns(scenario, c.start, c.outcome, c.rounds, c.final,
-                                      c.costliest, c.objected, c.paid, c.fired, c.drawn)
+                                      c.costliest, c.objected, c.paid, c.fired)
                 if header:
                     writer.writerow(columns)
                     header = False
@@ -409,11 +432,15 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
                 if by_round is not None:
                     by_round.write_table(pa.table(round_columns(scenario, c),
                                                   schema=by_round.schema))
+                if inputs is not None:
+                    inputs.write_table(pa.table(drawn_columns(scenario, c.start, c.drawn),
+                                                schema=inputs.schema))
                 if c.start < SAMPLE_RUNS:
                     kept.append(c)
                 following = c.start + c.outcome.size
-    if by_round is not None:
-        by_round.close()
+    for writer_ in (by_round, inputs):
+        if writer_ is not None:
+            writer_.close()
     return EnsembleResult.from_chunks(scenario, seed, kept, tally)
 
 

@@ -72,7 +72,8 @@ def run_uniforms(seed: int, runs: np.ndarray, count: int) -> np.ndarray:
     """The first ``count`` uniforms of each run's generator, shape (len(runs), count).
 
     Equal to ``run_generator(seed, i).random(count)`` for each ``i``, but reuses one
-    bit generator (building one per run costs more than the rest of a short run).
+    bit generator, moved to each run's block in turn (building a generator per run
+    costs more than the rest of a short run).
     """
     out = np.empty((len(runs), count))
     if count == 0:
@@ -81,10 +82,12 @@ def run_uniforms(seed: int, runs: np.ndarray, count: int) -> np.ndarray:
     bits = np.random.Philox(key=key)
     generator = np.random.Generator(bits)
     state = bits.state
-    for j, i in enumerate(runs):
-        state["state"] = {"counter": np.array([0, i, 0, 0], dtype=np.uint64), "key": key}
-        state["buffer_pos"] = 4
-        state["has_uint32"] = 0
+    counter = np.zeros(4, dtype=np.uint64)
+    state["state"] = {"counter": counter, "key": key}
+    state["buffer_pos"] = 4  # a fresh block: nothing buffered
+    state["has_uint32"] = 0
+    for j, i in enumerate(np.asarray(runs).tolist()):
+        counter[1] = i
         bits.state = state
         out[j] = generator.random(count)
     return out
@@ -334,7 +337,7 @@ class State:
 
 def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
     """The state before round 1 of the runs ``runs``, from their uniforms (R, U)."""
-    from .uncertainty import apply
+    from .uncertainty import apply, quantiles_by_family
 
     r = len(runs)
     f = len(s.uncertain)
@@ -344,7 +347,7 @@ def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
     blocking_cost = np.repeat(s.blocking_cost[None], r, axis=0)
     drawn = np.empty((r, f))
     if f:
-        drawn = np.column_stack([x.ppf(uniforms[:, j]) for j, x in enumerate(s.uncertain)])
+        drawn = quantiles_by_family(s.uncertain, uniforms[:, :f])
         apply(drawn, s.uncertain, position, salience, tolerance, blocking_cost)
     once = [e for e in s.events if not e[1]]
     each = [e for e in s.events if e[1]]

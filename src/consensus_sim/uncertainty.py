@@ -143,11 +143,7 @@ class UncertainInput:
         if self.dist == "uniform":
             return np.minimum(low + (high - low) * u, high)
         if self.dist == "triangular":
-            width = high - low
-            peak = (self.mode - low) / width
-            rising = low + np.sqrt(u * width * (self.mode - low))
-            falling = high - np.sqrt((1.0 - u) * width * (high - self.mode))
-            return np.clip(np.where(u < peak, rising, falling), low, high)
+            return triangular_ppf(u, low, self.mode, high)
         if self.dist == "discrete":
             cumulative = np.cumsum(self.weights)
             cumulative[-1] = 1.0
@@ -193,6 +189,35 @@ class UncertainInput:
         shares = ", ".join(f"{v:g}: {w:.0%}" for v, w in zip(self.values, self.weights,
                                                              strict=True))
         return f"discrete({shares})"
+
+
+def triangular_ppf(u: np.ndarray, low: np.ndarray | float, mode: np.ndarray | float,
+                   high: np.ndarray | float) -> np.ndarray:
+    """The triangular distribution's inverse CDF, for arrays of parameters at once:
+    low + sqrt(u (high - low)(mode - low)) below the peak's quantile, else
+    high - sqrt((1 - u)(high - low)(high - mode))."""
+    width = high - low
+    peak = (mode - low) / width
+    rising = low + np.sqrt(u * width * (mode - low))
+    falling = high - np.sqrt((1.0 - u) * width * (high - mode))
+    return np.clip(np.where(u < peak, rising, falling), low, high)
+
+
+def quantiles_by_family(inputs: Sequence[UncertainInput], u: np.ndarray) -> np.ndarray:
+    """The same as :func:`quantiles`, with every triangular input drawn in one array
+    operation (the shorthand makes most inputs triangular; drawing them one by one
+    would cost more than a short run)."""
+    out = np.empty_like(u)
+    tri = [j for j, x in enumerate(inputs) if x.dist == "triangular"]
+    if tri:
+        low = np.array([inputs[j].low for j in tri])
+        mode = np.array([inputs[j].mode for j in tri])
+        high = np.array([inputs[j].high for j in tri])
+        out[:, tri] = triangular_ppf(u[:, tri], low, mode, high)
+    for j, x in enumerate(inputs):
+        if x.dist != "triangular":
+            out[:, j] = x.ppf(u[:, j])
+    return out
 
 
 def _short(x: float) -> str:
