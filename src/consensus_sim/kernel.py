@@ -652,6 +652,37 @@ def _level_grid(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return candidates, rank
 
 
+class _Line:
+    """Members' acceptance on the one free dimension ``k``, the others held at the text
+    on the table: member i accepts x_k when s_ik |x_k - p_ik|^g <= budget, that is its
+    loss at the status quo, plus what it allows, less what the fixed dimensions
+    already cost it; the texts it accepts form an interval around its ideal."""
+
+    def __init__(self, s: Setup, state: State, k: int) -> None:
+        m = s.n_members
+        x = state.proposal
+        self.k = k
+        self.position, self.salience = state.position[:, :m, k], state.salience[:, :m, k]
+        pos, sal = state.position[:, :m], state.salience[:, :m]
+        g = s.member_gamma if np.ndim(s.member_gamma) == 0 else s.member_gamma[None, :]
+        self.gamma = g
+        at_q = -utilities(pos, sal, s.member_gamma, np.broadcast_to(s.status_quo, x.shape))
+        fixed = np.abs(pos - x[:, None, :])
+        fixed = (fixed ** g[..., None] if np.ndim(g) else fixed ** g) * sal
+        self.base = at_q - (fixed.sum(axis=-1) - fixed[..., k])  # (R, M)
+
+    def interval(self, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each member's interval (R, M) for the loss it allows; NaN where it accepts no
+        text on the line (its fixed dimensions alone cost more)."""
+        budget = self.base + allowed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = np.where(self.salience > 0,
+                             (np.maximum(budget, 0.0) / self.salience) ** (1.0 / self.gamma),
+                             np.inf)
+        reach = np.where(budget < 0, np.nan, reach)
+        return self.position - reach, self.position + reach
+
+
 def interval_texts(s: Setup, state: State, free_dim: int) -> np.ndarray:
     """Candidate texts on one free dimension: the setter's ideal, and both ends of every
     member's interval of texts it supports and of texts it does not object to
@@ -660,14 +691,7 @@ def interval_texts(s: Setup, state: State, free_dim: int) -> np.ndarray:
     m = s.n_members
     k = free_dim
     x = state.proposal
-    pos, sal = state.position[:, :m], state.salience[:, :m]
-    g = s.member_gamma if np.ndim(s.member_gamma) == 0 else s.member_gamma[None, :]
-    # Member i accepts x_k when s_ik |x_k - p_ik|^g <= budget: its loss at the status
-    # quo, plus what it allows, less what the fixed dimensions already cost it.
-    at_q = -utilities(pos, sal, s.member_gamma, np.broadcast_to(s.status_quo, x.shape))
-    fixed = np.abs(pos - x[:, None, :])
-    fixed = (fixed ** g[..., None] if np.ndim(g) else fixed ** g) * sal
-    fixed_loss = fixed.sum(axis=-1) - fixed[..., k]
+    line = _Line(s, state, k)
     ends = [objective_ideal(s, state)[:, None]]
     thresholds = [np.zeros_like(state.tolerance), state.tolerance + state.blocking_cost,
                   state.tolerance]
@@ -675,17 +699,33 @@ def interval_texts(s: Setup, state: State, free_dim: int) -> np.ndarray:
         thresholds += [np.where(s.veto, state.tolerance + state.blocking_cost * j / (m - 1),
                                 np.nan) for j in range(1, m - 1)]
     for allowed in thresholds:
-        budget = at_q + allowed - fixed_loss
-        with np.errstate(divide="ignore", invalid="ignore"):
-            reach = np.where(sal[..., k] > 0,
-                             (np.maximum(budget, 0.0) / sal[..., k]) ** (1.0 / g), np.inf)
-        reach = np.where(budget < 0, np.nan, reach)
-        ends += [pos[..., k] - reach, pos[..., k] + reach]
+        ends += list(line.interval(allowed))
     values = np.clip(np.concatenate(ends, axis=1), 0.0, 1.0)
     values = np.where(np.isnan(values), s.status_quo[k], values)
     texts = np.repeat(x[:, None, :], values.shape[1], axis=1)
     texts[:, :, k] = values
     return texts
+
+
+def _line_best(s: Setup, state: State, k: int, members: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Under a rule every member must accept, on one free dimension: the setter's ideal
+    clipped to the intersection of the members' intervals (closed form). With
+    ``members`` (R, M) bool, only those members' intervals count. Returns the text
+    (R, d) and the setter's value (R,), -inf where no text passes."""
+    lo, hi = _Line(s, state, k).interval(allowed_loss(s, state))
+    if members is not None:
+        lo, hi = np.where(members, lo, -np.inf), np.where(members, hi, np.inf)
+    low = np.clip(lo.max(axis=1), 0.0, 1.0)  # NaN (no acceptable text) propagates
+    high = np.clip(hi.min(axis=1), 0.0, 1.0)
+    r = len(state.run)
+    owner = s.owner[k]
+    cares = state.salience[np.arange(r), owner, k] > 0
+    target = np.where(cares, objective_ideal(s, state), state.proposal[:, k])
+    text = state.proposal.copy()
+    text[:, k] = np.clip(target, low, high)
+    value = objective(s, state, text)
+    return text, np.where(np.isnan(low) | np.isnan(high) | (low > high), -np.inf, value)
 
 
 def objective_ideal(s: Setup, state: State) -> np.ndarray:
@@ -716,6 +756,8 @@ def best_passing_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
             same[:] = False  # a grid search, not a ladder: the text on the table may stay
         passes = predicted_adoption(s, state, texts) & ~same
         return choose(s, state, texts, passes, objective(s, state, texts), _grid_rank(s))
+    if free.size == 1 and not s.vote:
+        return _line_best(s, state, int(free[0]))
     if free.size == 1:
         texts = interval_texts(s, state, int(free[0]))
         passes = predicted_adoption(s, state, texts)
@@ -935,18 +977,31 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray) -> np.ndarra
     loss_at = np.full((r, m), -np.inf)
     x = state.proposal
     allowed = np.where(s.vote, 0.0, allowed_loss(s, state))
-    if s.candidates is not None or np.count_nonzero(s.free) == 1 or not s.convex:
-        if np.count_nonzero(s.free) == 1 and s.candidates is None:
-            texts = interval_texts(s, state, int(np.flatnonzero(s.free)[0]))
-        else:
-            texts = grid_texts(s, state)
+    free = np.flatnonzero(s.free)
+    if s.candidates is None and free.size == 1 and s.convex:
+        # on one free dimension: the setter's ideal clipped to each member's interval
+        k = int(free[0])
+        lo, hi = _Line(s, state, k).interval(allowed)
+        cares = state.salience[np.arange(r), s.owner[k], k] > 0
+        target = np.where(cares, objective_ideal(s, state), x[:, k])[:, None]
+        texts = np.repeat(x[:, None, :], m, axis=1)  # (R, M, d): one text per member
+        texts[:, :, k] = np.clip(target, np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0))
+        value = objective(s, state, texts)
+        loss_at = np.where(np.isnan(lo) | (lo > 1.0) | (hi < 0.0), -np.inf, value)
+    elif s.candidates is not None or free.size == 1 or not s.convex:
+        texts = interval_texts(s, state, int(free[0])) if s.candidates is None and \
+            free.size == 1 else grid_texts(s, state)
         value = objective(s, state, texts)  # (R, C)
         pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
         at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
                          np.broadcast_to(s.status_quo, x.shape))[:, None]
-        loss = at_q - utilities(pos, sal, s.member_gamma, texts)  # (R, C, M)
-        ok = loss <= allowed[:, None] + INDIFFERENCE
-        loss_at = np.where(ok, value[..., None], -np.inf).max(axis=1)  # (R, M)
+        step = max(1, _BLOCK // max(1, r * m * x.shape[1]))
+        for start in range(0, texts.shape[1], step):  # in blocks, to bound memory
+            block = texts[:, start:start + step]
+            loss = at_q - utilities(pos, sal, s.member_gamma, block)  # (R, C', M)
+            ok = loss <= allowed[:, None] + INDIFFERENCE
+            best = np.where(ok, value[:, start:start + step, None], -np.inf).max(axis=1)
+            loss_at = np.maximum(loss_at, best)
     else:
         at_q = -utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
                           np.broadcast_to(s.status_quo, x.shape))
