@@ -206,3 +206,29 @@ def test_complete_information_setter_knows_the_draw():
     result = first_run_with(private_case("complete"), 0.2).run()
     assert (result.outcome, result.rounds) == ("withdrawn", 1)
     assert first_run_with(private_case("complete"), 0.6).run().outcome == "adopted"
+
+
+def listening_council():
+    members = {f"M{i}": (((i % 7) / 6,), (1.0,), {"stubbornness": 0.4}) for i in range(40)}
+    s = council(members, ((1.0,), (1.0,)), (0,), (1,), dims=("a",), max_rounds=4)
+    data = s.model_dump(exclude_none=True)
+    data["listens_to"] = {"all": {"all": 1.0}}
+    data["uncertainty"] = {"position_sd": 0.1}
+    return scenario_from_dict(data)
+
+
+def test_persuasion_gives_the_same_bits_on_every_path():
+    # Persuasion multiplies by blocks of runs in one BLAS thread: run i is the same in
+    # the Mesa model (a batch of one), in a batch of 40 and in worker processes.
+    from consensus_sim import run_ensemble
+
+    scenario = listening_council()
+    batch = simulate(setup(scenario), 5, np.arange(40))
+    for i in (0, 17, 39):
+        model = NegotiationModel(scenario, rng=run_generator(5, i), collect=False).run()
+        np.testing.assert_array_equal(model.final, batch.final[i])
+        assert model.outcome == OUTCOMES[batch.outcome[i]]
+    one = run_ensemble(scenario, runs=40, seed=5, jobs=1)
+    two = run_ensemble(scenario, runs=40, seed=5, jobs=2)
+    np.testing.assert_array_equal(one.final, two.final)
+    np.testing.assert_array_equal(one.final, batch.final)
