@@ -883,13 +883,17 @@ def _type_losses(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
     g = s.member_gamma
     q = s.status_quo
     if np.ndim(g) == 0 and g == 2.0:
-        u = (texts - q)[:, :, None, None, :]  # (R, C, 1, 1, d)
-        w = (texts + q)[:, :, None, None, :]
+        u = texts - q  # (R, C, d)
+        across = u * (texts + q)  # (R, C, d)
+        if d == 1:  # three passes over (R, C, M, K), no more
+            loss = sal[:, None, :, :, 0] * across[:, :, None, None, 0]
+            loss -= (2.0 * sal[..., 0] * pos[..., 0])[:, None] * u[:, :, None, None, 0]
+            return loss
         loss = np.zeros((r, texts.shape[1], m, k))
         for j in range(d):
             if np.any(u[..., j]):
-                loss += sal[:, None, :, :, j] * u[..., j] * (
-                    w[..., j] - 2.0 * pos[:, None, :, :, j])
+                loss += sal[:, None, :, :, j] * across[:, :, None, None, j]
+                loss -= (2.0 * sal[..., j] * pos[..., j])[:, None] * u[:, :, None, None, j]
         return loss
     g = g if np.ndim(g) == 0 else g[:, None, None]
 
@@ -996,7 +1000,13 @@ def best_expected_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     tried = np.abs(texts[:, :, None] - state.blocked_texts[:, None]) < 1e-12  # (R, C, T, d)
     same = np.any(np.all(tried, axis=-1), axis=-1)
     no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
-    gain = pass_probability(s, state, texts) * (objective(s, state, texts) - no_deal[:, None])
+    worth = objective(s, state, texts) - no_deal[:, None]
+    # Texts blocked before, or no better than no deal, in every run: not worth asking
+    # how likely they are to pass.
+    ask = np.flatnonzero(np.any(~same & (worth > INDIFFERENCE), axis=0))
+    gain = np.zeros(worth.shape)
+    if ask.size:
+        gain[:, ask] = pass_probability(s, state, texts[:, ask]) * worth[:, ask]
     return choose(s, state, texts, ~same, gain, s.candidate_rank)
 
 
