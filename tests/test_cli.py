@@ -10,7 +10,9 @@ import sys
 from .conftest import DATA, run_cli
 
 SUMMARY_KEYS = {"scenario", "runs", "seed", "outcomes", "ci95", "objection_rate", "mean_rounds",
-                "final_scope", "version", "modal_adopted_scope", "p_adopted_any", "command"}
+                "final_scope", "version", "modal_adopted_scope", "p_adopted_any", "command",
+                "costliest_blocker_rate", "opposition_measure", "information",
+                "uncertain_inputs"}
 
 
 
@@ -27,13 +29,33 @@ def test_run_writes_summary_runs_and_charts(tmp_path, capsys):
     assert summary["objection_rate"] == {"A": 0.0, "B": 0.0, "C": 1.0}
     with (out_dir / "runs.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 40 and rows[0]["label_scope"] == "half" and rows[0]["pivotal"] == "C"
+    assert len(rows) == 40 and rows[0]["label_scope"] == "half"
+    assert rows[0]["costliest_blocker"] == "C"
     for name in ("outcomes.png", "trajectory_scope.png", "objections.png"):
         assert (out_dir / name).read_bytes()[:4] == b"\x89PNG"
     # the terminal summary
     assert "adopted, scope changed" in out and "100.0%" in out
     assert "Most frequent adopted scope: scope = 'half'" in out
     assert "Top objectors (share of runs with an objection): C 100.0%" in out
+    assert "Blocker most costly to win over: C 100.0%" in out
+    assert "Varies across runs: nothing; every run is the same." in out
+
+
+def test_terminal_summary_says_what_varies_and_who_voted_not_yes(trio):
+    from consensus_sim import run_ensemble, scenario_from_dict
+    from consensus_sim.cli import format_summary
+
+    trio["rule"] = {"type": "majority"}
+    trio["uncertainty"] = {"position_sd": 0.1, "fields": {
+        "actors.C.tolerance": {"dist": "uniform", "low": 0.0, "high": 0.05}}}
+    s = scenario_from_dict(trio)
+    text = format_summary(run_ensemble(s, runs=30, seed=0, jobs=1).summary(), s)
+    positions = sum(x.field == "position" for x in s.uncertain)
+    assert (f"Varies across runs: {positions + 1} uncertain inputs ({positions} positions: "
+            f"{s.uncertain[0].dist}, sd ≤ 0.1; actors.C.tolerance: uniform on [0, 0.05]); "
+            "information: private.") in text
+    assert "Voted not yes (share of runs with a vote other than yes): C 100.0%" in text
+    assert "objector" not in text
 
 
 def test_run_is_byte_for_byte_reproducible_across_jobs(tmp_path, capsys):

@@ -144,7 +144,38 @@ def test_outcome_table_is_the_summary(trio_report):
     expected.append(["any agreement", f"{adopted:,}", pct(summary["p_adopted_any"]), ""])
     assert rows[1:] == expected
     assert f"Mean rounds: {summary['mean_rounds']:.2f}" in trio_report
-    assert "Corvia 100.0%" in trio_report  # the top and pivotal objector
+    assert "Top objectors (share of runs with an objection): Corvia 100.0%" in trio_report
+    assert "Blocker most costly to win over: Corvia 100.0%" in trio_report
+    assert "Who objects in which round" in trio_report
+    assert "Varies across runs: nothing; every run is the same." in trio_report
+    assert 'id="inputs-table"' not in trio_report
+
+
+def test_report_lists_every_uncertain_input_and_says_who_voted_not_yes(trio):
+    from consensus_sim.facts import varied_inputs
+
+    data = copy.deepcopy(trio)
+    data["rule"] = {"type": "majority"}
+    data["uncertainty"] = {"position_sd": 0.1, "fields": {
+        "actors.C.tolerance": {"dist": "uniform", "low": 0.0, "high": 0.05}}}
+    s = scenario_from_dict(data)
+    document = build_report(s, runs=10, jobs=1)
+    sentence = varied_inputs(s, escape=html.escape, short=False)
+    assert sentence in document and "(each actor knows its own draws" in sentence
+    rows = parse(document).tables["inputs-table"]
+    assert rows == [["Input", "Distribution"], *([x.path, x.describe()] for x in s.uncertain)]
+    assert "<summary>Uncertain inputs" not in document  # a few inputs: shown open
+    assert "Who votes not yes in which round" in document
+    assert "Voted not yes (share of runs with a vote other than yes): C 100.0%" in document
+    data["uncertainty"]["salience_sd"] = 0.05
+    data["actors"] += [{"id": f"M{i}", "type": "member", "position": {"scope": 0.5},
+                        "salience": {"scope": 0.5}} for i in range(5)]
+    many = scenario_from_dict(data)
+    assert len(many.uncertain) > 12
+    document = build_report(many, runs=5, jobs=1)
+    assert f"<summary>Uncertain inputs, each drawn once per run: all {len(many.uncertain)}" \
+        in document
+    assert len(parse(document).tables["inputs-table"]) == 1 + len(many.uncertain)
 
 
 def test_classic_models_table(trio_report):

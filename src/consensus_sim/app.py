@@ -49,7 +49,7 @@ DEFAULT_SCENARIO = "nato_tokyo_office"
 ENSEMBLE_RUNS = 200
 #: Decision rules that need nothing but their type, so any scenario can switch to them.
 SIMPLE_RULES = ("consensus", "silence", "unanimity", "majority")
-#: The agenda setter's concession strategies (see :mod:`.concession`).
+#: The agenda setter's concession strategies (see :func:`.kernel.amend`).
 CONCESSIONS = ("minimal", "split", "ladder")
 #: How each outcome reads on the page.
 OUTCOME_TEXT = {
@@ -181,17 +181,19 @@ class Dashboard:
 
     def status(self) -> str:
         """One line: the round, and how it went or how the run ended."""
-        m = self.model
+        m, last = self.model, self.scenario.max_rounds
         if m.round == 0:
-            return (f"Round 0 of {m.max_rounds}: nothing voted yet. "
+            return (f"Round 0 of {last}: nothing voted yet. "
                     "Press “Step one round”.")
         if self.over:
             return f"Over after round {m.round}: {OUTCOME_TEXT.get(m.outcome, m.outcome)}."
         counts = {name: sum(member.response == name for member in m.members)
                   for name in ("object", "abstain", "support")}
-        return (f"Round {m.round} of {m.max_rounds}: blocked "
+        costliest = self.scenario.actor(m.costliest_blocker)
+        return (f"Round {m.round} of {last}: blocked "
                 f"({counts['object']} object, {counts['abstain']} abstain, "
-                f"{counts['support']} support); the agenda setter tables a new text.")
+                f"{counts['support']} support); the agenda setter tables a new text. "
+                f"The blocker most costly to win over: {costliest.label}.")
 
     def scope_rows(self) -> list[dict[str, str]]:
         """The proposal per dimension: what was voted on this round and what is on
@@ -201,7 +203,7 @@ class Dashboard:
         rows = []
         for k, dim in enumerate(s.dimensions):
             row = {"dimension": dim.name or dim.id, "id": dim.id,
-                   "status_quo": _point(s, k, float(m.status_quo[k]))}
+                   "status_quo": _point(s, k, float(s.arrays.status_quo[k]))}
             row["voted"] = "—" if voted is None else _point(s, k, float(voted[k]))
             if self.over and not m.outcome.startswith("adopted"):
                 row["now"] = "no agreement: the status quo stays"

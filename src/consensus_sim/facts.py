@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .scenario import Scenario
@@ -18,21 +19,97 @@ def ranked(rates: dict[str, float], top: int) -> list[tuple[str, float]]:
     return sorted(((m, r) for m, r in rates.items() if r > 0), key=lambda kv: -kv[1])[:top]
 
 
+@dataclass(frozen=True)
+class Opposition:
+    """How charts and summaries name what ``objection_rate`` counts.
+
+    Under consensus-type rules (consensus, silence, unanimity) a member stands in the
+    way by objecting; under voting rules (majority, qualified majority, veto
+    majority) by any vote but yes, so the words differ with the rule.
+    """
+
+    does: str  #: "objects"
+    did: str  #: "objected"
+    top: str  #: heading of the members who opposed most often
+    nobody: str  #: the sentence when no member ever opposed
+
+
+#: The wording of each ``EnsembleResult.opposition_measure``.
+OPPOSITION = {
+    "objected": Opposition(
+        "objects", "objected", "Top objectors (share of runs with an objection)",
+        "No member objected in any run."),
+    "did not vote yes": Opposition(
+        "votes not yes", "voted not yes",
+        "Voted not yes (share of runs with a vote other than yes)",
+        "Every member voted yes in every round of every run."),
+}
+
+
+def opposition(measure: str) -> Opposition:
+    """The wording of an opposition measure (``summary["opposition_measure"]``)."""
+    return OPPOSITION[measure]
+
+
+def varied_inputs(scenario: Scenario, escape: Callable[[str], str] = str,
+                  short: bool = True) -> str:
+    """What varies from run to run, in one sentence.
+
+    The uncertain inputs are counted and described: those the ``position_sd`` and
+    ``salience_sd`` shorthands declare as one group each, the others one by one
+    (``short``: at most three items, and no gloss); then whether events are drawn
+    and, when anything is uncertain, what the actors know of the draws
+    (``information``); the same as a summary's ``uncertain_inputs`` and
+    ``information`` say. Example: "Varies across runs: 76 uncertain inputs (37
+    positions: triangular, sd ≤ 0.1; 39 saliences: triangular, sd ≤ 0.05) and which
+    events fire; information: private."
+    """
+    inputs = scenario.uncertain
+    events = " and which events fire" if scenario.events else ""
+    if not inputs:
+        return ("Varies across runs: only which events fire." if events
+                else "Varies across runs: nothing; every run is the same.")
+    declared = scenario.uncertainty.fields
+    shorthand = {"position": scenario.uncertainty.position_sd,
+                 "salience": scenario.uncertainty.salience_sd}
+    groups: dict[str, list[str]] = {}  # field: the distribution of each of its inputs
+    single: list[str] = []
+    for x in scenario.uncertain:
+        if x.path not in declared and shorthand.get(x.field, 0) > 0:
+            groups.setdefault(x.field, []).append(x.dist)
+        else:
+            single.append(f"{escape(x.path)}: {escape(x.describe())}")
+    around = "" if short else " around the stated value"
+    items = [f"{len(dists)} {field}{'s' if len(dists) > 1 else ''}: "
+             f"{'/'.join(sorted(set(dists)))}{around}, sd ≤ {shorthand[field]:g}"
+             for field, dists in groups.items()] + single
+    shown = items[:3] if short else items
+    if len(shown) < len(items):
+        shown.append(f"{len(items) - len(shown)} more")
+    count = len(inputs)
+    knows = "" if short else (
+        " (each actor knows its own draws, the others only their distributions)"
+        if scenario.information == "private" else " (every actor knows every draw)")
+    return (f"Varies across runs: {count} uncertain input{'s' if count > 1 else ''} "
+            f"({'; '.join(shown)}){events}; information: {scenario.information}{knows}.")
+
+
 def ensemble_facts(summary: dict[str, Any], scenario: Scenario,
                    escape: Callable[[str], str] = str, top: int = 5) -> list[str]:
-    """Who objected, who was pivotal, side payments, events and mean rounds, one
+    """Who opposed (objected, or voted not yes under a voting rule), who was the
+    blocker most costly to win over, side payments, events and mean rounds, one
     sentence each; ``escape`` guards text from the scenario (``html.escape`` for HTML)."""
 
     def members(rates: list[tuple[str, float]]) -> str:
         return ", ".join(f"{escape(scenario.actor(m).label)} {percent(r)}" for m, r in rates)
 
+    words = opposition(summary["opposition_measure"])
     facts = []
-    objectors = ranked(summary["objection_rate"], top)
-    facts.append("Top objectors (share of runs with an objection): " + members(objectors)
-                 if objectors else "No member objected in any run.")
-    pivotal = ranked(summary["pivotal_rate"], top)
-    if pivotal:
-        facts.append("Pivotal objector: " + members(pivotal))
+    opposed = ranked(summary["objection_rate"], top)
+    facts.append(f"{words.top}: {members(opposed)}" if opposed else words.nobody)
+    costliest = ranked(summary["costliest_blocker_rate"], top)
+    if costliest:
+        facts.append("Blocker most costly to win over: " + members(costliest))
     for dim, info in summary.get("side_payments", {}).items():
         if info["share_of_runs"]:
             facts.append(f"Side payments on {escape(dim)}: {percent(info['share_of_runs'])} of "

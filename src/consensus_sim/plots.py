@@ -1,4 +1,4 @@
-"""Charts of an ensemble: outcome shares, scope trajectories and who objects when.
+"""Charts of an ensemble: outcome shares, scope trajectories and who opposes when.
 
 Every chart is drawn on a plain :class:`matplotlib.figure.Figure` with the
 object-oriented API, so nothing touches pyplot's global state and no display is
@@ -295,7 +295,8 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
     running = ~np.isnan(values)
     still = running.sum(axis=0)
     median = np.array([np.median(values[running[:, r], r]) for r in range(last)])
-    shown = min(result.runs, max_lines)
+    kept = len(result.rounds)  # a streamed ensemble keeps its first runs only
+    shown = min(kept, max_lines)
     alpha = min(0.6, max(0.1, 10 / max(shown, 1)))  # fainter the more lines overlap
     status_quo = float(s.arrays.status_quo[dimension])
 
@@ -333,7 +334,9 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
             labels.insert(0, what)
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                   borderaxespad=0)
-        _title(ax, s.title, f"Proposal on the table in each round, {result.runs:,} runs")
+        over = (f"{result.runs:,} runs" if kept == result.runs
+                else f"the first {kept:,} of {result.runs:,} runs")
+        _title(ax, s.title, f"Proposal on the table in each round, {over}")
     return fig
 
 
@@ -341,14 +344,17 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
 
 
 def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int = 15) -> Figure:
-    """Heatmap of who objects in which round, for the members who object most.
+    """Heatmap of who opposes in which round, for the members who oppose most.
 
-    Rows are the members that objected in some run, at most ``top`` of them with
-    the highest overall objection rate (:meth:`EnsembleResult.objection_rate`),
-    highest first (ties keep scenario order), labelled with their names (when no
-    member ever objected, the first member stands alone to show an all-zero row);
-    columns are rounds 1 to the last round any run reached. A cell is the share of
-    the runs still negotiating in that round in which the member objected
+    Opposing is what :attr:`EnsembleResult.opposition_measure` names: objecting
+    under consensus-type rules, any vote but yes under voting rules; the title and
+    colour bar say which. Rows are the members that opposed in some run, at most
+    ``top`` of them with the highest overall rate
+    (:meth:`EnsembleResult.objection_rate`), highest first (ties keep scenario
+    order), labelled with their names (when no member ever opposed, the first
+    member stands alone to show an all-zero row); columns are rounds 1 to the last
+    round any run reached. A cell is the share of the runs still negotiating in
+    that round in which the member opposed
     (:meth:`EnsembleResult.objection_rate_by_round`). The colour scale is fixed to
     0..1 so charts of different ensembles compare.
 
@@ -365,7 +371,10 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
     """
     if top < 1:
         raise ValueError(f"top must be at least 1 (got {top})")
+    from .facts import opposition
+
     s = result.scenario
+    words = opposition(result.opposition_measure)
     rate = result.objection_rate()
     member_ids = list(s.arrays.member_ids)
     order = sorted(range(len(member_ids)), key=lambda i: -rate[member_ids[i]])[:top]
@@ -394,14 +403,14 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
         ax.set_ylabel("Member")
         bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02,
                            format=PercentFormatter(xmax=1.0, decimals=0))
-        bar.set_label("share of runs still negotiating\nin which the member objected")
+        bar.set_label(f"share of runs still negotiating\nin which the member {words.did}")
         bar.outline.set_visible(False)
         objecting = sum(v > 0 for v in rate.values())
         shown = (f"all {len(order)} members" if len(order) == len(member_ids)
-                 else f"{len(order)} of the {objecting} members who ever objected"
+                 else f"{len(order)} of the {objecting} members who ever {words.did}"
                  if objecting > len(order)
-                 else f"the {objecting} of {len(member_ids)} members who ever objected")
-        _title(ax, s.title, f"Who objects in which round: {shown} "
+                 else f"the {objecting} of {len(member_ids)} members who ever {words.did}")
+        _title(ax, s.title, f"Who {words.does} in which round: {shown} "
                             f"({result.runs:,} runs, cells in %)", width=60)
     return fig
 
@@ -541,10 +550,11 @@ def position_map(scenario: Scenario, result: EnsembleResult | None = None,
 
 def _finals_note(result: EnsembleResult, finals: np.ndarray) -> str:
     """How many runs adopted a text, for a title."""
-    n = len(finals)
+    n, kept = len(finals), len(result.final)  # a streamed ensemble keeps its first runs
+    first = "" if kept == result.runs else "first "
     if n == 0:
-        return f"no run of {result.runs:,} adopted a text"
-    return f"final texts of the {n:,} of {result.runs:,} runs that adopted one"
+        return f"no run of the {first}{kept:,} adopted a text"
+    return f"final texts of the {n:,} of the {first}{kept:,} runs that adopted one"
 
 
 #: At most this many distinct adopted texts are drawn as one bar each, at their exact
@@ -888,10 +898,10 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
     """How persuasion moved the members' ideal points, round by round, on one dimension.
 
     One line per member through its ideal point at each round's vote (after that
-    round's pressure and persuasion, ``run.positions``). When the scenario draws no
-    noise on positions, the runs all start from the scenario's ideal points, so these
-    are shown at a "start" tick, joined by a dotted line to round 1: most of the
-    movement may happen before the first vote. The ``top`` members whose ideal point
+    round's pressure and persuasion, ``run.positions``). When no member's position on
+    the dimension is uncertain, the runs all start from the scenario's ideal points,
+    so these are shown at a "start" tick, joined by a dotted line to round 1: most of
+    the movement may happen before the first vote. The ``top`` members whose ideal point
     moved most (widest range over the points shown; ties keep scenario order;
     members that never moved are not named) are coloured and named at their line's
     end, the others grey. The proposal on the table in each round is a thick dashed
@@ -923,9 +933,10 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
     last = values.shape[0]
     rounds = np.arange(1, last + 1)
     member_ids = list(s.arrays.member_ids)
-    # without noise every run starts at the scenario's ideal points: show where from
-    start = (s.arrays.position[: len(member_ids), dimension].astype(float)
-             if s.uncertainty.position_sd == 0 else None)
+    # with no uncertain position here every run starts at the scenario's ideal points
+    drawn = any(x.field == "position" and x.dim == dimension and x.row < len(member_ids)
+                for x in s.uncertain)
+    start = None if drawn else s.arrays.position[: len(member_ids), dimension].astype(float)
     shown = values if start is None else np.vstack([start, values])
     moved = shown.max(axis=0) - shown.min(axis=0)
     ranked = sorted(range(len(member_ids)), key=lambda i: (-moved[i], i))

@@ -4,8 +4,9 @@
 :class:`~consensus_sim.scenario.Scenario`) and runs its ensemble, or takes a results
 folder written by ``consensus-sim run`` or ``sweep``/``sensitivity`` and rebuilds
 what it needs from the folder's ``manifest.json``. The page holds the scenario (its
-dimensions and levels, sources, assumptions and actors), the outcome table, every
-chart and, for a run, the classic bargaining models beside the simulation.
+dimensions and levels, what varies across runs, sources, assumptions and actors),
+the outcome table, every chart and, for a run, the classic bargaining models beside
+the simulation.
 
 The page makes no network request, so it opens the same offline, from an e-mail or
 on a lecture-hall machine: charts are inline SVG (crisp at any size, and drawn with
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScenarioError
-from .facts import ensemble_facts, percent
+from .facts import ensemble_facts, opposition, percent, varied_inputs
 from .scenario import Scenario, bundled_scenarios, load_scenario, scenario_from_dict
 
 if TYPE_CHECKING:
@@ -43,8 +44,11 @@ __all__ = ["build_report", "write_report"]
 #: At most this many sweep points are listed in the points table (all are charted).
 MAX_POINT_ROWS = 40
 
-#: Members listed as top objectors and pivotal objectors.
+#: Members listed as top objectors (or not-yes voters) and as the blocker most costly
+#: to win over.
 TOP_MEMBERS = 5
+#: With more uncertain inputs than this, their table is collapsed.
+OPEN_INPUTS = 12
 
 _e = html.escape
 
@@ -193,9 +197,10 @@ def _run_report(run: _RunInput) -> str:
     rounds = [figures.html(trajectory_chart(result, k),
                            f"{_dim_name(dim)}: the proposal on the table in each round.")
               for k, dim in enumerate(s.dimensions)]
+    words = opposition(result.opposition_measure)
     rounds.append(figures.html(objection_heatmap(result),
-                               "Who objects in which round: share of the runs still "
-                               "negotiating in which each member objected."))
+                               f"Who {words.does} in which round: share of the runs still "
+                               f"negotiating in which each member {words.did}."))
     if s.listens_to:
         from .ensemble import replay
         from .plots import persuasion_chart
@@ -428,7 +433,7 @@ def _scenario_section(s: Scenario) -> str:
     setter = s.actor(s.proposal.agenda_setter).label
     parts = [f"<p>{len(s.members)} members decide under the <strong>{_e(_rule_text(s))}"
              f"</strong> rule, in at most {s.max_rounds} rounds. The agenda setter, "
-             f"{_e(setter)}, tables the initial proposal and changes it after an objection "
+             f"{_e(setter)}, tables the initial proposal and changes it when it is blocked "
              f"(concession: {_e(s.proposal.concession)}).</p>"]
     rows = []
     for k, dim in enumerate(s.dimensions):
@@ -454,7 +459,24 @@ def _scenario_section(s: Scenario) -> str:
         parts.append(_table(["Event", "What", "Probability", "Drawn", "Change"], rows,
                             caption="Events that may fire during a negotiation",
                             numeric={2}))
+    parts.append(_uncertain_inputs(s))
     return "\n".join(parts)
+
+
+def _uncertain_inputs(s: Scenario) -> str:
+    """What varies across runs, and every uncertain input with its distribution
+    (collapsed when there are more than :data:`OPEN_INPUTS`)."""
+    sentence = f'<p id="varies">{varied_inputs(s, escape=_e, short=False)}</p>'
+    if not s.uncertain:
+        return sentence
+    rows = [[f"<code>{_e(x.path)}</code>", _e(x.describe())] for x in s.uncertain]
+    caption = "Uncertain inputs, each drawn once per run"
+    table = _table(["Input", "Distribution"], rows, caption=caption, table_id="inputs-table",
+                   short=len(rows) <= OPEN_INPUTS)
+    if len(rows) <= OPEN_INPUTS:
+        return sentence + "\n" + table
+    return (f"{sentence}\n<details>\n<summary>{_e(caption)}: all {len(rows)}</summary>\n"
+            f"{table}\n</details>")
 
 
 def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:

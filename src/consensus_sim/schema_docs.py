@@ -91,9 +91,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "dimension.",
         "agenda_setter": "Who tables and amends the proposal: an actor id (a member, or "
         "a non-voting `chair`).",
-        "concession": "How the setter concedes when blocked: `minimal` (the smallest move "
-        "that wins the blockers over), `split` (meet the pivotal objector halfway), "
-        "`ladder` (step one labelled level toward it).",
+        "concession": "How the setter concedes when blocked: `minimal` (the text it likes "
+        "best among those that would pass), `split` (meet the blocker most costly to win "
+        "over halfway, when the setter prefers that to the status quo), `ladder` (the best "
+        "passing combination of labelled levels).",
         "side_payments": "Whether the setter (or a side dimension's payer) may concede "
         "on side dimensions.",
     },
