@@ -317,6 +317,11 @@ def test_sensitivity_folder(tmp_path):
     rows = parse(document).tables["sensitivity-table"]
     assert rows[0][:3] == ["Parameter", "S1 (alone)", "± S1"]
     assert rows[1][0] == "actors.C.tolerance"
+    # the within-noise flags mark the values, not columns of their own
+    assert not any("within_noise" in header for header in rows[0])
+    indices = pd.read_csv(out / "sensitivity.csv")
+    flagged = bool(indices["ST_within_noise"].iloc[0])
+    assert rows[1][rows[0].index("ST (total)")].endswith(" ~") == flagged
     assert document.count("<svg") == 2  # the sensitivity chart and one curve
     assert "consensus-sim sensitivity classroom_trio --param actors.C.tolerance=0.0..0.3" \
         in document

@@ -654,12 +654,21 @@ def _sensitivity_table(indices: pd.DataFrame, method: str) -> str:
     main = "ST" if method == "sobol" else "mu_star"
     if main in frame.columns:
         frame = frame.sort_values(main, ascending=False, kind="stable")
-    columns = [c for c in frame.columns if c != "parameter"]
-    rows = [[f"<code>{_e(str(row['parameter']))}</code>",
-             *(_e(f"{float(row[c]):.3f}") for c in columns)]
+    flags = [c for c in frame.columns if c.endswith("_within_noise")]
+    columns = [c for c in frame.columns if c != "parameter" and c not in flags]
+
+    def cell(row: pd.Series, column: str) -> str:
+        text = f"{float(row[column]):.3f}"
+        if row.get(f"{column}_within_noise", False):
+            text += " ~"  # within Monte Carlo noise
+        return _e(text)
+
+    rows = [[f"<code>{_e(str(row['parameter']))}</code>", *(cell(row, c) for c in columns)]
             for _, row in frame.iterrows()]
+    note = (" (~: within Monte Carlo noise, the 95% interval includes 0)"
+            if any(frame[c].any() for c in flags) else "")
     return _table(["Parameter", *(names.get(c, c) for c in columns)], rows,
-                  caption=f"{method} indices", numeric=set(range(1, len(columns) + 1)),
+                  caption=f"{method} indices{note}", numeric=set(range(1, len(columns) + 1)),
                   table_id="sensitivity-table", short=True)
 
 
