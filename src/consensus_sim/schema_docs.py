@@ -21,8 +21,9 @@ _PARAMETERS = {
     "position map.",
     "tolerance": "Loss (utility of the status quo minus utility of the proposal) the "
     "member swallows before objecting.",
-    "stubbornness": "Anchor on its initial position under persuasion: 1 never moves, 0 "
-    "takes the weighted view of those it listens to.",
+    "stubbornness": "Weight of its own view (its drawn position as moved by pressure and "
+    "events) under persuasion: 1 is not moved by others, 0 takes the weighted view of "
+    "those it listens to.",
     "blocking_cost": "Cost of blocking alone, scaled by the share of the other members "
     "not objecting (paid in full under the `silence` rule).",
     "gamma": "Utility exponent γ in U(x) = −Σ s·|x − p|^γ: 2 makes losses grow "
