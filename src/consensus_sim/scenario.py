@@ -294,7 +294,8 @@ class Uncertainty(_Strict):
 
     Each run draws every declared field once, before round 1; what is not declared is
     fixed at its stated value. ``position_sd`` and ``salience_sd`` are shorthands that
-    declare a beta around every stated position (or non-zero salience); a declaration
+    declare a symmetric triangular distribution around every stated position (or
+    non-zero salience), its mean the stated value; a declaration
     under ``fields`` overrides the shorthand for its field.
     """
 
