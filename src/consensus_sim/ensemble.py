@@ -433,8 +433,8 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
                     by_round.write_table(pa.table(round_columns(scenario, c),
                                                   schema=by_round.schema))
                 if inputs is not None:
-                    inputs.write_table(pa.table(drawn_columns(scenario, c.start, c.drawn),
-                                                schema=inputs.schema))
+                    inputs.write_batch(_numeric_batch(
+                        drawn_columns(scenario, c.start, c.drawn), inputs.schema))
                 if c.start < SAMPLE_RUNS:
                     kept.append(c)
                 following = c.start + c.outcome.size
@@ -442,6 +442,19 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
         if writer_ is not None:
             writer_.close()
     return EnsembleResult.from_chunks(scenario, seed, kept, tally)
+
+
+def _numeric_batch(columns: dict[str, np.ndarray], schema: Any) -> Any:
+    """A record batch of numeric columns, built from their memory directly
+    (``pyarrow.array`` would import pandas, a quarter of a second, to check whether it
+    was given a pandas object)."""
+    import pyarrow as pa
+
+    arrays = []
+    for field, values in zip(schema, columns.values(), strict=True):
+        data = np.ascontiguousarray(values, dtype=field.type.to_pandas_dtype())
+        arrays.append(pa.Array.from_buffers(field.type, len(data), [None, pa.py_buffer(data)]))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def round_columns(s: Scenario, chunk: Chunk) -> dict[str, Any]:
