@@ -363,11 +363,20 @@ def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray
         table[f"paid_{s.dimension_ids[k]}"] = paid[:, k]
     table["costliest_blocker"] = np.where(costliest >= 0, member_ids[np.maximum(costliest, 0)],
                                           "")
-    table["objectors"] = [";".join(member_ids[row]) for row in objected]
+    table["objectors"] = _joined(member_ids, objected)
     if s.events:
-        event_ids = np.array([e.id for e in s.events])
-        table["events"] = [";".join(event_ids[row]) for row in fired]
+        table["events"] = _joined(np.array([e.id for e in s.events]), fired)
     return table
+
+
+def _joined(ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per row of a boolean table, the ids it marks, joined by ';' (each distinct row
+    joined once: most runs share a few)."""
+    packed = np.packbits(rows, axis=1)
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.array([";".join(ids[rows[i]]) for i in first], dtype=object)
+    return texts[inverse.ravel()]
 
 
 #: A streamed ensemble keeps the per-run arrays of its first runs, for the charts that
@@ -412,8 +421,10 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
             ("run", pa.int64()), ("round", pa.int16()), ("member", pa.string()),
             ("response", pa.string()), ("loss", pa.float64())]))
     if drawn_parquet is not None:
+        # drawn values are all distinct: dictionaries and statistics would only cost time
         inputs = pq.ParquetWriter(drawn_parquet, pa.schema(
-            [("run", pa.int64())] + [(x.path, pa.float64()) for x in scenario.uncertain]))
+            [("run", pa.int64())] + [(x.path, pa.float64()) for x in scenario.uncertain]),
+            use_dictionary=False, write_statistics=False)
     with tqdm(total=runs, unit="run", disable=None if progress is None else not progress,
               desc=scenario.id or "runs", leave=False) as bar:
         for chunk in iter_chunks(scenario, runs, seed, jobs, rounds=by_round is not None):
