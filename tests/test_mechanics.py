@@ -235,3 +235,73 @@ def test_side_payments_in_the_ensemble_summary():
     assert info["share_of_runs"] == 1.0
     assert info["mean_amount_when_paid"] == pytest.approx(linkage_optimum(1.0, 0.1)[1], abs=1e-6)
     assert "paid_aid" in result.runs_table().columns
+
+
+# ----------------------------------------------------------- gaps closed by hand
+
+
+def test_veto_holder_with_a_blocking_cost_counts_the_others():
+    # Veto holder V at 0 (blocking cost 0.5), A and B at 1, C at 0; 2 yes votes needed.
+    # C objects to any x > 0, so V sees 2 of its 3 others not objecting: its threshold
+    # is 0.5 * 2/3 = 1/3, and it stands aside while x^2 <= 1/3: x = 1/sqrt(3).
+    data = {
+        "title": "veto", "dimensions": [{"id": "a"}], "status_quo": {"a": 0.0},
+        "proposal": {"position": {"a": 1.0}, "agenda_setter": "CH"},
+        "rule": {"type": "veto_majority", "threshold": 0.5, "veto": ["V"]},
+        "defaults": {"salience": {"a": 1.0}},
+        "actors": [{"id": "V", "position": {"a": 0.0}, "blocking_cost": 0.5},
+                   {"id": "A", "position": {"a": 1.0}}, {"id": "B", "position": {"a": 1.0}},
+                   {"id": "C", "position": {"a": 0.0}},
+                   {"id": "CH", "type": "chair", "position": {"a": 1.0}}]}
+    result = model_of(data).run()
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(1 / np.sqrt(3), abs=1e-9)
+    assert result.responses[-1].tolist() == [ABSTAIN, SUPPORT, SUPPORT, OBJECT]
+
+
+def test_majority_in_two_dimensions_wins_a_yes_vote():
+    # B at (0, 0.2) votes yes only if x is within 0.2 of its ideal (its loss at q is
+    # 0.04): the chair at (1, 1) takes the point of that circle nearest to it,
+    # (0, 0.2) + 0.2 (1, 0.8) / |(1, 0.8)| = (0.1562, 0.3249), with A's yes a majority.
+    def point(a, b):
+        return {"a": a, "b": b}
+
+    data = {
+        "title": "vote", "dimensions": [{"id": "a"}, {"id": "b"}],
+        "status_quo": point(0, 0), "rule": {"type": "majority"},
+        "proposal": {"position": point(1, 1), "agenda_setter": "CH"},
+        "defaults": {"salience": point(1, 1), "tolerance": 0.3},
+        "actors": [{"id": "A", "position": point(1, 1)}, {"id": "B", "position": point(0, 0.2)},
+                   {"id": "C", "position": point(0.1, 0)},
+                   {"id": "CH", "type": "chair", "position": point(1, 1)}]}
+    result = model_of(data).run()
+    direction = np.array([1.0, 0.8]) / np.hypot(1.0, 0.8)
+    np.testing.assert_allclose(result.final, [0.0, 0.2] + 0.2 * direction, atol=1e-7)
+    assert (result.outcome, result.rounds) == ("adopted_amended", 2)
+    assert result.responses[-1][:2].tolist() == [SUPPORT, SUPPORT]
+
+
+def test_pulls_that_add_up_keep_a_position_on_the_scale():
+    # Two actors at 1 each pull M1 (at 0.5) with strength 0.6: 0.5 + 0.3 + 0.3 = 1.1,
+    # kept at 1.
+    data = {
+        "title": "pulls", "dimensions": [{"id": "a"}], "status_quo": {"a": 0.0},
+        "proposal": {"position": {"a": 0.0}, "agenda_setter": "M1"},
+        "defaults": {"salience": {"a": 1.0}},
+        "actors": [{"id": "M1", "position": {"a": 0.5}},
+                   *({"id": f"X{i}", "type": "external", "position": {"a": 1.0},
+                      "pressure": [{"affects": "position", "strength": 0.6}]} for i in (1, 2))]}
+    model = model_of(data)
+    model.step()
+    assert model.state.position[0, 0, 0] == 1.0
+
+
+def test_exponents_below_one_search_the_grid():
+    # B's exponent 0.5 makes its acceptable texts non-convex: the chair searches the
+    # 11-point grid of each dimension and tables a grid point B accepts.
+    data = linkage(side_payments=False)
+    data["dimensions"][1] = {"id": "aid"}  # an ordinary second dimension
+    data["actors"][1]["gamma"] = 0.5
+    result = model_of(data).run()
+    assert result.outcome == "adopted_amended"
+    assert np.allclose(result.final * 10, np.round(result.final * 10))
