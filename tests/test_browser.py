@@ -154,8 +154,8 @@ def test_dashboard_in_chromium(server):
             _choose(page, ".cs-concession", "split")
             expect(status).to_contain_text("Round 0 of 8")
             page.locator(".cs-run").click()
-            expect(status).to_have_text("Over after round 3: adopted with a scope change.")
-            expect(scope).to_contain_text("0.25 · ITPP facilitation only")
+            expect(status).to_have_text("Over after round 2: adopted with a scope change.")
+            expect(scope).to_contain_text("0.39 · ITPP facilitation only")
 
             # France stops caring about the office: the first text passes.
             _choose(page, ".cs-member", "France (FRA)")

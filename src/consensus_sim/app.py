@@ -140,9 +140,11 @@ class Dashboard:
 
     def _apply(self, scenario: Scenario) -> None:
         """Make ``scenario`` the current one: a new run from round 0, no ensemble yet."""
+        from .kernel import run_generator
         from .model import NegotiationModel
 
-        model = NegotiationModel(scenario, rng=self.seed)
+        # the stepped run is run 0 of the ensemble with the same seed
+        model = NegotiationModel(scenario, rng=run_generator(self.seed, 0))
         self.scenario = scenario
         self._arrays = scenario.arrays
         self.model: NegotiationModel = model
@@ -161,9 +163,10 @@ class Dashboard:
 
     def reset(self) -> None:
         """Start the run again from round 0, keeping the edits (and the ensemble)."""
+        from .kernel import run_generator
         from .model import NegotiationModel
 
-        self.model = NegotiationModel(self.scenario, rng=self.seed)
+        self.model = NegotiationModel(self.scenario, rng=run_generator(self.seed, 0))
 
     def run_ensemble(self, runs: int = ENSEMBLE_RUNS) -> EnsembleResult:
         """Play the scenario ``runs`` times from :attr:`seed` (in this process)."""
