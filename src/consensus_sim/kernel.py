@@ -832,6 +832,11 @@ def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     return out, value
 
 
+def _negligible(salience: np.ndarray) -> np.ndarray:
+    """Saliences below 1e-12 (whose effect on any utility is below INDIFFERENCE) as 0."""
+    return np.where(salience < 1e-12, 0.0, salience)
+
+
 class _SetterProblem:
     """The setter's convex problem in run ``j``: its objective, the box, and members'
     acceptance constraints (solved by :func:`.optimum.best_text`)."""
@@ -840,10 +845,12 @@ class _SetterProblem:
                  upper: np.ndarray) -> None:
         m, d = s.n_members, s.status_quo.size
         self.s, self.j = s, j
-        self.position, self.salience = state.position[j, :m], state.salience[j, :m]
+        # Saliences too small to move a utility by INDIFFERENCE count as 0: they only
+        # make the solver's arithmetic ill-conditioned.
+        self.position, self.salience = state.position[j, :m], _negligible(state.salience[j, :m])
         self.gamma = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
         self.ideal = state.position[j, s.owner, np.arange(d)]
-        self.weight = state.salience[j, s.owner, np.arange(d)]
+        self.weight = _negligible(state.salience[j, s.owner, np.arange(d)])
         self.g0 = float(s.gamma[s.setter])
         self.lower, self.upper = np.minimum(lower, upper), np.maximum(lower, upper)
         self.feasible = np.where(s.free, s.status_quo, state.proposal[j])
