@@ -230,7 +230,7 @@ def pulled_inside(problem: dict, x: np.ndarray) -> np.ndarray:
     if violation(problem, x) <= 0.0:
         return x
     short, enough = 0.0, 1.0
-    for _ in range(80):
+    for _ in range(60):
         middle = 0.5 * (short + enough)
         if violation(problem, x + middle * (status_quo - x)) <= 0.0:
             enough = middle
@@ -258,7 +258,7 @@ def slsqp_best(problem: dict) -> np.ndarray:
     return best
 
 
-@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_best_text_is_acceptable_and_no_worse_than_slsqp(problem):
     x = best_text(**problem)
@@ -266,7 +266,7 @@ def test_best_text_is_acceptable_and_no_worse_than_slsqp(problem):
     assert setter_loss(problem, x) <= setter_loss(problem, slsqp_best(problem)) + 1e-6
 
 
-@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(), st.randoms(use_true_random=False))
 def test_best_text_ignores_the_order_of_members_and_dimensions(problem, random):
     x = best_text(**problem)

@@ -90,8 +90,10 @@ _STALLED = 1e-11
 #: The duality gap that certifies a text as the setter's best (plus rounding noise).
 _CERTIFIED_GAP = 1e-12
 #: A member whose whole budget moves a text less than this off its ideal on a
-#: dimension fixes that dimension (its multiplier would be astronomically large).
-_NEGLIGIBLE = 1e-12
+#: dimension fixes that dimension (its multiplier would be astronomically large), as
+#: does a box narrowed to less than this; the setter's utility moves by less than
+#: 1e-9 for it.
+_NEGLIGIBLE = 1e-10
 #: The proximal weight, relative to the setter's largest salience, used when the
 #: setter's optimum need not be unique.
 _PROXIMAL = 1e-3
@@ -201,8 +203,18 @@ def best_text(ideal: ArrayLike, salience: ArrayLike, gamma: float,
     setter, members, budget, lower, upper, start, tie = _checked(
         ideal, salience, gamma, member_ideal, member_salience, member_gamma, budget,
         lower, upper, feasible_point, tie_reference)
+    # solve in a canonical order of dimensions and members, so that the answer is the
+    # same, to the last bit, whatever order the caller lists them in
+    dims, rows = _canonical_order(setter, members, budget, lower, upper, start, tie)
+    setter = setter.columns(dims)
+    members = members.columns(dims).rows(rows)
+    budget, start, tie = budget[rows], start[dims], tie[dims]
+    lower, upper = lower[dims], upper[dims]
     x = _best(setter, members, budget, lower, upper, start, tie)
-    return _pull_inside(np.clip(x, lower, upper), start, members, budget)
+    x = _pull_inside(np.clip(x, lower, upper), start, members, budget)
+    text = np.empty_like(x)
+    text[dims] = x
+    return text
 
 
 def acceptance_interval(member_ideal: ArrayLike, member_salience: ArrayLike,
@@ -352,9 +364,11 @@ def _best_not_strict(setter: _PowerLosses, members: _PowerLosses, budget: np.nda
         moved = np.abs(step.x - previous).max()
         loss = float(setter.values(step.x)[0])
         previous, warm = step.x, step.multipliers
-        # a best text: its loss meets the bound; once it no longer moves (or, where
-        # the loss is flat to third order and steps crawl, after a few more steps)
-        if loss - bound <= _gap_tolerance(loss) and (moved <= 1e-13 or steps >= 8):
+        # a best text: a fixed point of the proximal step (which the setter's
+        # subgradient, at most 2 delta |moved| there, certifies to 1e-15), or a text
+        # whose loss meets the bound while the steps crawl (a loss flat to third
+        # order)
+        if moved <= 1e-13 or (loss - bound <= _gap_tolerance(loss) and steps >= 8):
             settled = True
             break
     if not settled:
@@ -402,6 +416,7 @@ def _solve(objective: _PowerLosses, members: _PowerLosses, budget: np.ndarray,
     multipliers = np.zeros(m) if warm is None else warm.copy()
     working = multipliers > 0.0
     tolerance = _BROKEN * budget
+    dropped = np.zeros(m, dtype=bool)
     ceiling = None if start_acceptable else _largest(objective, lower, upper)
     x = start
     status = _SOLVED
@@ -416,10 +431,12 @@ def _solve(objective: _PowerLosses, members: _PowerLosses, budget: np.ndarray,
             multipliers[working] = lam / scale
             if status != _SOLVED:
                 break
+            dropped |= working & (multipliers <= 0.0)
             working &= multipliers > 0.0
         else:
             x = _objective_argmin(objective, lower, upper, x)
-        excess = members.values(x) - budget - tolerance
+        # a member the dual steps let go comes back only for more than rounding
+        excess = members.values(x) - budget - np.where(dropped, _STALLED * budget, tolerance)
         excess[working] = -np.inf
         worst = int(np.argmax(excess)) if m else 0
         if not m or excess[worst] <= 0.0:
@@ -550,6 +567,8 @@ class _Dual:
             x(lambda), lambda, and the status: solved, infeasible or failed (no
             finite multipliers: the acceptable set has no interior).
         """
+        if len(self.budget) == 1:
+            return self._maximise_one(float(multipliers[0]), start, ceiling)
         budget = self.budget
         lam = multipliers.tolist()
         state = self.evaluate(lam, start.tolist())
@@ -601,7 +620,10 @@ class _Dual:
                                              [lam[i] for i in free], [loss[i] for i in free],
                                              [budget[i] for i in free],
                                              [self.members[i][2] for i in free])
-            if not all(map(math.isfinite, direction)):  # a vanishing curvature: climb
+            reach = 1e8 * (1.0 + max(lam))
+            if not all(abs(di) < reach for di in direction):
+                # the dual is all but flat (a vanishing curvature): no Newton step,
+                # climb its gradient with the search for the step's length
                 direction = [slope[i] * (1.0 + max(lam)) / worst for i in free]
                 flat = True
             if not flat and worst <= 1e-9 and all(
@@ -627,6 +649,85 @@ class _Dual:
         if status == _SOLVED:
             lam, state = self._settle(lam, state)
         return np.array(state[0]), np.array(lam), status
+
+    def _maximise_one(self, lam: float, start: np.ndarray, ceiling: float | None
+                      ) -> tuple[np.ndarray, np.ndarray, str]:
+        """:meth:`maximise` for one working member: the root of its budget's slope.
+
+        With one multiplier, q's slope g(lambda) = loss(x(lambda)) - B never rises, and
+        q is at its maximum where g crosses zero (or at lambda = 0, if g is not
+        positive there). The root is bracketed (the upper end grows until g is not
+        positive) and found by Newton's step on loss^(-1/G) = B^(-1/G) where that
+        falls inside the bracket, by the secant of g otherwise, and by bisection when
+        the same end moved twice running. Kinks and flat stretches of g, which the
+        box and linear losses make, cannot trap it.
+        """
+        budget = self.budget[0]
+        tolerance = 1e-15 * budget
+        power = self.members[0][2]
+
+        def at(value: float, near: list[float]) -> tuple[tuple, float]:
+            state = self.evaluate([value], near)
+            return state, state[3][0] - budget
+
+        state, slope = at(lam, start.tolist())
+        if slope > 0.0:
+            low, low_state, low_slope = lam, state, slope
+            high = max(4.0 * lam, 1.0)
+            for _ in range(60):
+                high_state, high_slope = at(high, state[0])
+                if high_slope <= 0.0:
+                    break
+                if ceiling is not None and high_state[4] > ceiling * (1.0 + 1e-9) + 1e-12:
+                    return np.array(high_state[0]), np.array([high]), _INFEASIBLE
+                low, low_state, low_slope = high, high_state, high_slope
+                high *= 4.0
+            else:
+                return np.array(high_state[0]), np.array([high]), _FAILED
+        else:
+            high, high_state, high_slope = lam, state, slope
+            if lam > 0.0:
+                low_state, low_slope = at(0.0, state[0])
+            else:
+                low_state, low_slope = state, slope
+            low = 0.0
+            if low_slope <= _BROKEN * budget:  # no budget binds: lambda = 0
+                return np.array(low_state[0]), np.array([0.0]), _SOLVED
+        moved = [0, 0]  # how often running each end moved
+        for _ in range(200):
+            if high_slope >= -tolerance or low_slope <= tolerance or (
+                    high - low <= 4.0 * _EPS * high):
+                break
+            # Newton's step on the transformed slope, from the end nearer the root
+            value, state, slope = (low, low_state, low_slope) if low_slope < -high_slope \
+                else (high, high_state, high_slope)
+            gradient = self.gradient(0, state[0])
+            h = sum([gradient[k] ** 2 / state[1][k]
+                     for k, smooth in enumerate(state[2]) if smooth])
+            loss = slope + budget
+            guess = value + power * loss * ((loss / budget) ** (1.0 / power) - 1.0) / h \
+                if h > 0.0 and loss > 0.0 else low - 1.0
+            if not low < guess < high:
+                guess = low + (high - low) * low_slope / (low_slope - high_slope)
+            if not low < guess < high or max(moved) >= 2:
+                guess = 0.5 * (low + high)
+                if not low < guess < high:  # the bracket is down to adjacent floats
+                    break
+            state, slope = at(guess, state[0])
+            if slope > 0.0:
+                low, low_state, low_slope = guess, state, slope
+                moved = [moved[0] + 1, 0]
+            else:
+                high, high_state, high_slope = guess, state, slope
+                moved = [0, moved[1] + 1]
+        # the balanced end: the feasible one, unless the other is far nearer balance
+        value, state, slope = high, high_state, high_slope
+        if low_slope < -0.01 * high_slope:
+            value, state, slope = low, low_state, low_slope
+        if abs(slope) > _STALLED * budget:  # a jump in g: x(lambda) is not unique here
+            return np.array(state[0]), np.array([value]), _FAILED
+        lam_list, state = self._settle([value], state)
+        return np.array(state[0]), np.array(lam_list), _SOLVED
 
     def _settle(self, lam: list[float], state: tuple) -> tuple[list[float], tuple]:
         """Raise the multipliers of budgets still exceeded by rounding, a few units in
@@ -662,8 +763,8 @@ class _Dual:
         first, and a Newton step is kept as soon as q rises enough (Armijo's test).
         Otherwise the search keeps the last t where q still rises and the first where
         it falls, and tries where their tangents meet (for a dual that is linear by
-        pieces, which kinks of linear utilities give, that is the maximum once one
-        kink is left between them), at most half-way for a Newton step. A step
+        pieces, which kinks of linear utilities and the box give, that is the
+        maximum once one kink is left between them). A step
         along a flat stretch of the dual, which has no natural length, doubles
         while q rises and is searched for the maximum along the ray. Returns None
         when q does not rise.
@@ -678,7 +779,10 @@ class _Dual:
         best = None
         t = 1.0
         for _ in range(60):
-            trial = [max(li + t * si, 0.0) for li, si in zip(lam, step, strict=True)]
+            # (a multiplier the step all but zeroes is zeroed: rounding must not keep
+            # a member that the step lets go)
+            trial = [ti if ti > 1e-12 * li else 0.0 for ti, li in zip(
+                [li + t * si for li, si in zip(lam, step, strict=True)], lam, strict=True)]
             if trial == lam:
                 break
             new = self.evaluate(trial, state[0])
@@ -702,9 +806,7 @@ class _Dual:
                 break
             meet = (high_value - low_value + low_slope * low - high_slope * high) / (
                 low_slope - high_slope) if low_slope > high_slope else 0.5 * (low + high)
-            # a Newton step that overshoots is at least halved (backtracking)
-            t = min(max(meet, low + 0.01 * (high - low)),
-                    high - (0.01 if flat else 0.5) * (high - low))
+            t = min(max(meet, low + 0.01 * (high - low)), high - 0.01 * (high - low))
         return best
 
 
@@ -861,7 +963,7 @@ def _argmin_1d(terms: list[tuple[float, float, float]], lower: float, upper: flo
                 curvature += 2.0 * w
             elif e == 1.0:
                 slope += math.copysign(w, r)
-            else:
+            elif size > 0.0:  # (a bracket between adjacent floats may hold a centre)
                 grow = w * e * size ** (e - 2.0)
                 slope += grow * r
                 curvature += grow * (e - 1.0)
@@ -943,12 +1045,14 @@ def _narrow(members: _PowerLosses, budget: np.ndarray, lower: np.ndarray,
     Fixed dimensions (lower == upper) add a constant to each member's loss: the
     member keeps what is left of its budget for the free dimensions. A member with
     salience on one free dimension only accepts an interval there, which narrows the
-    box; a member whose budget lets a text move less than 1e-12 off its ideal on a
-    dimension (a member with no budget left accepts only its ideal) fixes that
-    dimension. A member with no salience on the free dimensions, or whose loss stays
-    within its budget at every corner of the box (a convex loss is largest at a
-    corner), can never object, and is dropped. Fixing a dimension changes the
-    others' remaining budgets, so this repeats until nothing changes.
+    box (down to a point, if it leaves less than 1e-10). A member's least loss over
+    the box is at the box's point nearest its ideal; where what its budget leaves
+    over that lets a text move less than 1e-10 from there on a dimension (a member
+    with no budget left accepts only its ideal), the dimension is fixed. A member
+    with no salience on the free dimensions, or whose loss stays within its budget at
+    every corner of the box (a convex loss is largest at a corner), can never object,
+    and is dropped. Narrowing the box changes the others' least and remaining
+    losses, so this repeats until nothing changes.
 
     ``start`` is an acceptable text, kept acceptable despite rounding (intervals
     keep it, fixed dimensions take its value), or None when none is known.
@@ -982,23 +1086,27 @@ def _narrow(members: _PowerLosses, budget: np.ndarray, lower: np.ndarray,
         worst = far[:, free].sum(axis=1)
         keep &= (count > 0) & (worst > remaining)
         single = keep & (count == 1)
-        tight = keep & (remaining <= _NEGLIGIBLE * weight.max(axis=1, initial=0.0))
+        # a member's least loss over the box is at the box's text nearest its ideal
+        nearest = np.clip(centre, lower, upper)
+        gap = np.abs(nearest - centre)
+        least = weight * gap ** power
+        slack = remaining - least[:, free].sum(axis=1)
+        tight = keep & (slack <= 1e-8 * worst)
+        if start is None and (keep & (slack < 0.0)).any():
+            return None
         if not (single.any() or tight.any()):
             return lower, upper, keep, remaining
-        fixed_before = int((~free).sum())
+        before = lower.copy(), upper.copy()
         if tight.any():
-            # where a member's whole budget moves a text less than _NEGLIGIBLE off its
-            # ideal, the dimension is fixed (at the acceptable text, which lies there)
+            # where what a member's budget leaves over its least loss lets a text move
+            # less than _NEGLIGIBLE off the box's nearest point on a dimension, the
+            # dimension is fixed (at the acceptable text, which lies there)
             with np.errstate(divide="ignore", invalid="ignore"):
-                reach = (np.maximum(remaining, 0.0)[:, None] / weight) ** (1.0 / power)
+                reach = ((least + np.maximum(slack, 0.0)[:, None]) / weight) ** (
+                    1.0 / power) - gap
             for i, k in zip(*np.nonzero(tight[:, None] & salient & (reach <= _NEGLIGIBLE)),
                             strict=True):
-                if start is not None:
-                    lower[k] = upper[k] = start[k]
-                elif remaining[i] < 0.0 or not lower[k] <= centre[i, k] <= upper[k]:
-                    return None
-                else:
-                    lower[k] = upper[k] = centre[i, k]
+                lower[k] = upper[k] = nearest[i, k] if start is None else start[k]
             single &= (lower < upper)[salient.argmax(axis=1)]
         for i in np.flatnonzero(single):
             k = int(np.flatnonzero(salient[i])[0])
@@ -1007,10 +1115,14 @@ def _narrow(members: _PowerLosses, budget: np.ndarray, lower: np.ndarray,
             upper[k] = min(upper[k], centre[i, k] + reach)
             if start is not None:  # the acceptable text stays acceptable despite rounding
                 lower[k], upper[k] = min(lower[k], start[k]), max(upper[k], start[k])
+                if upper[k] - lower[k] <= _NEGLIGIBLE:
+                    lower[k] = upper[k] = start[k]
             elif lower[k] > upper[k] or remaining[i] < 0.0:
                 return None
+            elif upper[k] - lower[k] <= _NEGLIGIBLE:
+                lower[k] = upper[k] = 0.5 * (lower[k] + upper[k])
             keep[i] = False
-        if int((lower == upper).sum()) == fixed_before:
+        if np.array_equal(lower, before[0]) and np.array_equal(upper, before[1]):
             return lower, upper, keep, remaining
 
 
@@ -1063,6 +1175,22 @@ def _checked(ideal: ArrayLike, salience: ArrayLike, gamma: float, member_ideal: 
     return setter, members, budget, lower, upper, start, np.clip(tie, lower, upper)
 
 
+def _canonical_order(setter: _PowerLosses, members: _PowerLosses, budget: np.ndarray,
+                     lower: np.ndarray, upper: np.ndarray, start: np.ndarray,
+                     tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of the dimensions and of the members that does not depend on the
+    order they come in: dimensions sorted by their data (each member column sorted,
+    which no member order changes), then members sorted by theirs in that order of
+    dimensions. Exactly equal dimensions, or members, are interchangeable."""
+    per_dim = [lower, upper, setter.centre[0], setter.weight[0], start, tie,
+               *np.sort(members.centre, axis=0), *np.sort(members.weight, axis=0)]
+    dims = np.lexsort(per_dim[::-1])
+    per_member = [members.power, budget, *members.centre[:, dims].T,
+                  *members.weight[:, dims].T]
+    rows = np.lexsort(per_member[::-1])
+    return dims, rows
+
+
 def _shaped(name: str, value: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     """``value`` as a float array of ``shape`` (a scalar or a row broadcasts)."""
     array = np.asarray(value, dtype=float)
@@ -1084,12 +1212,10 @@ def _pull_inside(x: np.ndarray, start: np.ndarray, members: _PowerLosses,
     """Move x toward ``start`` along the segment until every budget holds.
 
     The acceptable part of the segment x + s (start - x) is an interval that holds
-    s = 1 (losses are convex). An excess of rounding size (:data:`_ROUNDING`) is
-    let stand. Losses are convex, so each is at most
-    (1 - s) loss(x) + s loss(start) there, which suggests the first s to try; s then
-    grows geometrically until every budget holds, and a few bisection steps bring it
-    back toward the smallest such s. Only the budgets broken at x can break on the
-    segment.
+    s = 1 (losses are convex), and only the budgets broken at x can break on it. An
+    excess of rounding size (:data:`_ROUNDING`) is let stand. Excesses are tiny, so s
+    grows geometrically from 1e-16 until every budget holds, and a few bisection
+    steps bring it back toward the smallest such s.
     """
     if budget.size == 0:
         return x
@@ -1099,11 +1225,8 @@ def _pull_inside(x: np.ndarray, start: np.ndarray, members: _PowerLosses,
     over = loss > allowed
     if not over.any():
         return x
-    members, allowed, loss, at_start = members.rows(over), allowed[over], loss[over], at_start[over]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chord = float(((loss - allowed) / (loss - at_start)).max())
-    s = chord if 0.0 < chord < 1.0 else 1e-16
-    short = 0.0
+    members, allowed = members.rows(over), allowed[over]
+    s, short = 1e-16, 0.0
     while True:
         s = min(1.0, s)
         if s == 1.0 or (members.values(x + s * (start - x)) <= allowed).all():
@@ -1128,13 +1251,14 @@ def _fallback(objective: _PowerLosses, setter: _PowerLosses, members: _PowerLoss
     make the dual too rough for Newton's steps. Candidates, of which the one with the
     least ``objective`` wins:
 
-    - the members that were working when the steps failed most likely touch at the
-      acceptable text ``start``: their salient dimensions are fixed there, and the
-      smaller problem is solved by the module's method;
-    - scipy's trust-constr, from ``start`` and from the last dual iterate, on budgets
-      shrunk by a hair so that its answers keep the true ones (it is slower,
-      milliseconds to seconds, and exact to about 1e-8 only);
-    - ``start`` itself.
+    - the members that were working when the steps failed (all of them, or those
+      whose multipliers ran away) most likely touch at the acceptable text
+      ``start``: their salient dimensions are fixed there, and the smaller problem
+      is solved by the module's method;
+    - ``start`` itself, and the last dual iterate pulled inside the budgets;
+    - scipy's trust-constr, from the best of those, on budgets shrunk by a hair so
+      that its answer keeps the true ones (it is slower, up to a second or two, and
+      exact to about 1e-8 only).
     """
     from scipy.optimize import Bounds, NonlinearConstraint, minimize
 
@@ -1146,23 +1270,24 @@ def _fallback(objective: _PowerLosses, setter: _PowerLosses, members: _PowerLoss
 
     candidates = [start, _pull_inside(np.clip(failed.x, lower, upper), start, members,
                                       budget)]
-    suspects = failed.multipliers > 0.0
-    pinned = (members.weight[suspects] > 0.0).any(axis=0) & (lower < upper)
-    if pinned.any():
-        low, high = lower.copy(), upper.copy()
-        low[pinned] = high[pinned] = start[pinned]
-        x = _best(setter, members, budget, low, high, start, tie)
-        if x is not None:
-            candidates.append(_pull_inside(np.clip(x, lower, upper), start, members, budget))
+    lam = failed.multipliers
+    for suspects in (lam > 0.0, (lam > 0.0) & (lam >= 0.1 * lam.max(initial=0.0))):
+        pinned = (members.weight[suspects] > 0.0).any(axis=0) & (lower < upper)
+        if pinned.any():
+            low, high = lower.copy(), upper.copy()
+            low[pinned] = high[pinned] = start[pinned]
+            x = _best(setter, members, budget, low, high, start, tie)
+            if x is not None:
+                candidates.append(_pull_inside(np.clip(x, lower, upper), start, members,
+                                               budget))
     if budget.size:
         constraint = NonlinearConstraint(members.values, -np.inf, budget * (1.0 - 1e-9),
                                          jac=members.gradient)
-        for x0 in candidates[:2]:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")  # quasi-Newton updates on flat stretches
-                result = minimize(f, x0, jac=grad, method="trust-constr",
-                                  constraints=[constraint], bounds=Bounds(lower, upper),
-                                  options={"gtol": 1e-11, "xtol": 1e-13, "maxiter": 1000})
-            candidates.append(_pull_inside(np.clip(result.x, lower, upper), start,
-                                           members, budget))
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # quasi-Newton updates on flat stretches
+            result = minimize(f, min(candidates, key=f), jac=grad, method="trust-constr",
+                              constraints=[constraint], bounds=Bounds(lower, upper),
+                              options={"gtol": 1e-11, "xtol": 1e-13, "maxiter": 400})
+        candidates.append(_pull_inside(np.clip(result.x, lower, upper), start, members,
+                                       budget))
     return min(candidates, key=f)
