@@ -8,6 +8,7 @@ form against the general one.
 from __future__ import annotations
 
 import doctest
+import math
 
 import numpy as np
 import pytest
@@ -218,9 +219,14 @@ def setter_loss(problem: dict, x: np.ndarray) -> float:
 
 
 def violation(problem: dict, x: np.ndarray) -> float:
-    over = losses(problem["member_ideal"], problem["member_salience"],
-                  problem["member_gamma"], x) - problem["budget"]
-    return float(max(over.max(), (problem["lower"] - x).max(), (x - problem["upper"]).max()))
+    """The largest excess over a budget or a bound. Each loss minus its budget is summed
+    exactly (math.fsum): a loss that exceeds its budget by less than the budget's last
+    place must not pass for acceptable."""
+    terms = problem["member_salience"] * np.abs(x - problem["member_ideal"]) ** problem[
+        "member_gamma"][:, None]
+    over = [math.fsum([*row, -limit]) for row, limit in zip(terms, problem["budget"],
+                                                              strict=True)]
+    return float(max(*over, (problem["lower"] - x).max(), (x - problem["upper"]).max()))
 
 
 def pulled_inside(problem: dict, x: np.ndarray) -> np.ndarray:

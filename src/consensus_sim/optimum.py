@@ -27,13 +27,15 @@ symbols, with v* the setter's best utility, the text solves
 
     minimise ||x - tie_reference||^2 over the acceptable x with U_0(x) >= v* - 1e-12.
 
-**Method.** :func:`best_text` first settles what needs no solver (:func:`_narrow`):
-dimensions fixed by the box (lower == upper) add a constant to each member's loss; a
-member that cares about one free dimension only accepts an interval of it (the
-closed form of :func:`acceptance_interval`), which narrows the box; a member whose
-budget leaves it (next to) nothing but its ideal fixes those dimensions; a member
-that accepts every text of the box (its loss is largest at a corner) or that has no
-salience left is dropped.
+**Method.** :func:`best_text` puts the dimensions and members in a canonical order
+(sorted by their data), so that the answer does not depend, to the last bit, on the
+order the caller lists them in. It then settles what needs no solver
+(:func:`_narrow`): dimensions fixed by the box (lower == upper) add a constant to
+each member's loss; a member that cares about one free dimension only accepts an
+interval of it (the closed form of :func:`acceptance_interval`), which narrows the
+box; a member whose budget leaves it all but nothing beyond its least loss over the
+box fixes those dimensions; a member that accepts every text of the box (its loss is
+largest at a corner) or that has no salience left is dropped.
 
 What remains is solved by the active-set idea (:func:`_solve`): most members'
 budgets are slack at the optimum, so start from the setter's own best text in the
@@ -42,8 +44,10 @@ working set only, and repeat until no budget is broken. Each working set is solv
 through its Lagrangian dual (:class:`_Dual`): for multipliers lambda >= 0, the
 Lagrangian loss_0(x) + sum_i lambda_i (loss_i(x) - B_i) is a sum of one-dimensional
 convex functions, minimised exactly dimension by dimension (kinks of linear utility
-included); projected Newton steps on lambda balance the working budgets to
-rounding. The working sets are tiny, so this inner loop runs on plain floats.
+included). With one working member the multiplier is the root of a monotone
+function, found by a safeguarded Newton-secant-bisection search; with several,
+projected Newton steps on lambda balance the working budgets to rounding. The
+working sets are tiny, so this inner loop runs on plain floats.
 
 When the setter's loss is not strictly convex (no salience on a dimension, or
 linear utility), its best text may not be unique (:func:`_best_not_strict`): the
@@ -57,9 +61,10 @@ proximal steps converge to a best text, and the tie rule is applied as a second
 problem with the setter's loss held at its best (plus :data:`TIE_SLACK`).
 
 Finally, a text a hair outside some budget is pulled toward ``feasible_point``
-along the segment until every budget holds. Problems the dual steps cannot settle
-(acceptable sets that only touch, so that no finite multipliers exist) go to scipy's
-trust-constr as a last resort (:func:`_fallback`).
+along the segment until every budget holds. The rare problem the dual steps cannot
+settle (acceptable sets that only touch, so that no finite multipliers exist, or
+kinks too sharp for the multipliers' resolution) goes to a last resort
+(:func:`_fallback`), which is slower and exact to about 1e-8 only.
 
 For one free dimension the whole problem is an intersection of intervals; the
 vectorised :func:`acceptance_interval` does that for thousands of runs at once.
@@ -91,9 +96,10 @@ _STALLED = 1e-11
 _CERTIFIED_GAP = 1e-12
 #: A member whose whole budget moves a text less than this off its ideal on a
 #: dimension fixes that dimension (its multiplier would be astronomically large), as
-#: does a box narrowed to less than this; the setter's utility moves by less than
-#: 1e-9 for it.
-_NEGLIGIBLE = 1e-10
+#: does a box narrowed to less than this: a move below the resolution of floats.
+#: (Not more: through another member's cubic loss at its ideal, a move of 1e-10 can
+#: free 1e-4 of a text.)
+_NEGLIGIBLE = 1e-14
 #: The proximal weight, relative to the setter's largest salience, used when the
 #: setter's optimum need not be unique.
 _PROXIMAL = 1e-3
@@ -101,6 +107,9 @@ _PROXIMAL = 1e-3
 #: not a breach (pulling a text along a flat face of a linear member's set cannot
 #: remove it). Losses are sums of non-negative terms, so their rounding is relative.
 _ROUNDING = 2e-13
+#: ... and in absolute terms (the promise is 1e-12): a pull along a segment on which
+#: the excess hardly falls would move the text far for nothing.
+_ROUNDING_ABSOLUTE = 5e-13
 _EPS = float(np.finfo(float).eps)
 _STEP = 2.0 * _EPS
 
@@ -368,6 +377,8 @@ def _best_not_strict(setter: _PowerLosses, members: _PowerLosses, budget: np.nda
         # subgradient, at most 2 delta |moved| there, certifies to 1e-15), or a text
         # whose loss meets the bound while the steps crawl (a loss flat to third
         # order)
+        if moved <= 1e-13 and steps == 0:
+            return first.x  # a best text, and the nearest to tie of those as good
         if moved <= 1e-13 or (loss - bound <= _gap_tolerance(loss) and steps >= 8):
             settled = True
             break
@@ -670,20 +681,42 @@ class _Dual:
             state = self.evaluate([value], near)
             return state, state[3][0] - budget
 
+        def newton(value: float, state: tuple, slope: float) -> float | None:
+            gradient = self.gradient(0, state[0])
+            h = sum([gradient[k] ** 2 / state[1][k]
+                     for k, smooth in enumerate(state[2]) if smooth])
+            loss = slope + budget
+            if not (h > 0.0 and loss > 0.0):
+                return None
+            step = power * loss * ((loss / budget) ** (1.0 / power) - 1.0) / h
+            return value + step if math.isfinite(step) else None
+
         state, slope = at(lam, start.tolist())
         if slope > 0.0:
+            # from below: Newton's steps (which mostly stay below the root on the
+            # transformed slope), or growth by 4 where they do not go up
             low, low_state, low_slope = lam, state, slope
-            high = max(4.0 * lam, 1.0)
-            for _ in range(60):
-                high_state, high_slope = at(high, state[0])
+            for _ in range(100):
+                if low_slope <= tolerance:
+                    lam_list, low_state = self._settle([low], low_state)
+                    return np.array(low_state[0]), np.array(lam_list), _SOLVED
+                high = newton(low, low_state, low_slope)
+                if high is None or not high > low:
+                    high = max(4.0 * low, 1.0)
+                high_state, high_slope = at(high, low_state[0])
                 if high_slope <= 0.0:
                     break
                 if ceiling is not None and high_state[4] > ceiling * (1.0 + 1e-9) + 1e-12:
                     return np.array(high_state[0]), np.array([high]), _INFEASIBLE
+                if high_slope > 0.5 * low_slope:  # Newton crawls: grow instead
+                    low, low_state, low_slope = high, high_state, high_slope
+                    high = 4.0 * high
+                    high_state, high_slope = at(high, low_state[0])
+                    if high_slope <= 0.0:
+                        break
                 low, low_state, low_slope = high, high_state, high_slope
-                high *= 4.0
             else:
-                return np.array(high_state[0]), np.array([high]), _FAILED
+                return np.array(low_state[0]), np.array([low]), _FAILED
         else:
             high, high_state, high_slope = lam, state, slope
             if lam > 0.0:
@@ -701,13 +734,8 @@ class _Dual:
             # Newton's step on the transformed slope, from the end nearer the root
             value, state, slope = (low, low_state, low_slope) if low_slope < -high_slope \
                 else (high, high_state, high_slope)
-            gradient = self.gradient(0, state[0])
-            h = sum([gradient[k] ** 2 / state[1][k]
-                     for k, smooth in enumerate(state[2]) if smooth])
-            loss = slope + budget
-            guess = value + power * loss * ((loss / budget) ** (1.0 / power) - 1.0) / h \
-                if h > 0.0 and loss > 0.0 else low - 1.0
-            if not low < guess < high:
+            guess = newton(value, state, slope)
+            if guess is None or not low < guess < high:
                 guess = low + (high - low) * low_slope / (low_slope - high_slope)
             if not low < guess < high or max(moved) >= 2:
                 guess = 0.5 * (low + high)
@@ -724,10 +752,36 @@ class _Dual:
         value, state, slope = high, high_state, high_slope
         if low_slope < -0.01 * high_slope:
             value, state, slope = low, low_state, low_slope
-        if abs(slope) > _STALLED * budget:  # a jump in g: x(lambda) is not unique here
-            return np.array(state[0]), np.array([value]), _FAILED
-        lam_list, state = self._settle([value], state)
-        return np.array(state[0]), np.array(lam_list), _SOLVED
+        if abs(slope) <= _STALLED * budget:
+            lam_list, state = self._settle([value], state)
+            return np.array(state[0]), np.array(lam_list), _SOLVED
+        if high - low <= 4.0 * _EPS * high:
+            # g jumps between two adjacent multipliers: x(lambda) crosses the budget
+            # within one unit in the last place. Both ends minimise the Lagrangian
+            # there, so the point between them where the budget balances is optimal
+            mixed = self._balance(low_state[0], high_state[0])
+            if mixed is not None:
+                return np.array(mixed), np.array([high]), _SOLVED
+        return np.array(state[0]), np.array([value]), _FAILED
+
+    def _balance(self, over: list[float], under: list[float]) -> list[float] | None:
+        """The point of the segment from ``over`` (beyond the one working budget) to
+        ``under`` (within it) where the budget holds exactly, by bisection (the loss
+        is convex along the segment)."""
+        c, w, e = self.members[0]
+        budget = self.budget[0]
+        short, enough = 0.0, 1.0
+        for _ in range(100):
+            middle = 0.5 * (short + enough)
+            if not short < middle < enough:
+                break
+            point = [a + middle * (b - a) for a, b in zip(over, under, strict=True)]
+            if _row_loss(c, w, e, point) <= budget:
+                enough = middle
+            else:
+                short = middle
+        point = [a + enough * (b - a) for a, b in zip(over, under, strict=True)]
+        return point if _row_loss(c, w, e, point) <= budget * (1.0 + _ROUNDING) else None
 
     def _settle(self, lam: list[float], state: tuple) -> tuple[list[float], tuple]:
         """Raise the multipliers of budgets still exceeded by rounding, a few units in
@@ -1045,9 +1099,9 @@ def _narrow(members: _PowerLosses, budget: np.ndarray, lower: np.ndarray,
     Fixed dimensions (lower == upper) add a constant to each member's loss: the
     member keeps what is left of its budget for the free dimensions. A member with
     salience on one free dimension only accepts an interval there, which narrows the
-    box (down to a point, if it leaves less than 1e-10). A member's least loss over
+    box (down to a point, if it leaves less than 1e-14). A member's least loss over
     the box is at the box's point nearest its ideal; where what its budget leaves
-    over that lets a text move less than 1e-10 from there on a dimension (a member
+    over that lets a text move less than 1e-14 from there on a dimension (a member
     with no budget left accepts only its ideal), the dimension is fixed. A member
     with no salience on the free dimensions, or whose loss stays within its budget at
     every corner of the box (a convex loss is largest at a corner), can never object,
@@ -1220,7 +1274,7 @@ def _pull_inside(x: np.ndarray, start: np.ndarray, members: _PowerLosses,
     if budget.size == 0:
         return x
     at_start = members.values(start)
-    allowed = np.maximum(budget, at_start) * (1.0 + _ROUNDING)
+    allowed = np.maximum(budget, at_start) * (1.0 + _ROUNDING) + _ROUNDING_ABSOLUTE
     loss = members.values(x)
     over = loss > allowed
     if not over.any():
