@@ -798,10 +798,10 @@ def best_passing_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
 
 def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     """Several free dimensions: one convex problem per run (see best_passing_text)."""
-    r, d = state.proposal.shape
+    r = len(state.run)
     m = s.n_members
-    out = np.empty((r, d))
-    value = np.empty(r)
+    out = state.proposal.copy()
+    found = np.ones(r, dtype=bool)
     q = s.status_quo
     lower = np.where(s.free, 0.0, state.proposal)
     upper = np.where(s.free, 1.0, state.proposal)
@@ -812,12 +812,12 @@ def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
         problem = _SetterProblem(s, state, j, lower[j], upper[j])
         if not s.vote:
             out[j] = problem.solve(np.arange(m), at_q + allowed[j])
-            value[j] = objective(s, state.keep([j]), out[j][None])[0]
             continue
         # A voting rule: the coalition votes yes (its loss at most 0); under a veto rule
         # the veto holders outside it must not object. Grow the coalition, cheapest
         # member first, until its best text passes.
-        out[j], value[j] = state.proposal[j], -np.inf
+        found[j] = False
+        one = state.keep([j])
         order = problem.cheapest_first(at_q)
         for n in range(1, m + 1):
             yes = np.zeros(m, dtype=bool)
@@ -825,11 +825,10 @@ def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
             members = np.flatnonzero(yes | s.veto)
             budget = np.where(yes, at_q, at_q + allowed[j])
             text = problem.solve(members, budget[members])
-            one = state.keep([j])
             if predicted_adoption(s, one, text[None, None])[0, 0]:
-                out[j], value[j] = text, objective(s, one, text[None])[0]
+                out[j], found[j] = text, True
                 break
-    return out, value
+    return out, np.where(found, objective(s, state, out), -np.inf)
 
 
 def _negligible(salience: np.ndarray) -> np.ndarray:
