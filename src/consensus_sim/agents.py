@@ -97,8 +97,8 @@ class Actor(mesa.Agent):
     def belief(self) -> np.ndarray | None:
         """As agenda setter under private information: the weight of each of its types
         of each member, (members, types); None otherwise."""
-        b = self.model.state.belief
-        return None if b is None else b[0]
+        state = self.model.state
+        return None if state.belief is None else kernel.belief_shares(state)[:, 0].T
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.actor_id})"

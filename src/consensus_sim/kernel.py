@@ -305,9 +305,11 @@ class State:
         event_draws: per-round event uniforms, (R, max_rounds, E_round).
         drawn: the values of the uncertain inputs, (R, F).
         belief_position, belief_salience: under private information, the setter's
-            types of each member, (R, M, K, d); None otherwise.
-        belief_tolerance, belief_blocking_cost: the same, (R, M, K).
-        belief: the weight the setter gives each type, (R, M, K), summing to 1.
+            types of each member, (K', R, M, d), types first; None otherwise. K' is
+            K when some member's field is uncertain, else 1 (the setter knows it).
+        belief_tolerance, belief_blocking_cost: the same, (K', R, M).
+        belief: the setter's (unnormalised) weight of each type, (K, R, M): what
+            counts is each type's share of its member's total (:func:`belief_shares`).
         blocked_texts: under private information, the texts blocked so far, (R,
             max_rounds, d), NaN where none yet.
     """
@@ -328,11 +330,24 @@ class State:
     belief_tolerance: np.ndarray | None = None
     belief_blocking_cost: np.ndarray | None = None
     belief: np.ndarray | None = None
+    type_box: Any = None  # the range of the setter's types (_TypeBox), when known
 
     def keep(self, rows: np.ndarray) -> State:
         """The state of the runs at ``rows`` only (indices or a boolean mask)."""
-        return State(**{f.name: None if getattr(self, f.name) is None
-                        else getattr(self, f.name)[rows] for f in fields(self)})
+        kept = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "type_box":
+                value = None
+            elif value is not None:
+                value = value[:, rows] if f.name in TYPES_FIRST else value[rows]
+            kept[f.name] = value
+        return State(**kept)
+
+
+#: The State fields whose first axis is the setter's types (the runs come second).
+TYPES_FIRST = frozenset({"belief_position", "belief_salience", "belief_tolerance",
+                         "belief_blocking_cost", "belief"})
 
 
 def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
@@ -369,23 +384,44 @@ def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
 def _prior_beliefs(s: Setup, state: State) -> None:
     """The setter's belief before round 1: each member is one of K types, equally
     likely. A type takes the member's stated values, with its uncertain inputs at one
-    row of the setter's sample of the prior; what is certain the setter knows."""
+    row of the setter's sample of the prior; what is certain the setter knows, and so
+    are its own draws and those of actors that press.
+
+    The types come first in every array (K, R, M, ...): the sums over types are then
+    over the first axis, and a member's per-run numbers broadcast over whole runs. A
+    field no member holds uncertain has one "type" (the known value)."""
     m, k = s.n_members, HYPOTHESES
-    state.belief_position = np.repeat(state.position[:, :m, None, :], k, axis=2)
-    state.belief_salience = np.repeat(state.salience[:, :m, None, :], k, axis=2)
-    state.belief_tolerance = np.repeat(state.tolerance[:, :, None], k, axis=2)
-    state.belief_blocking_cost = np.repeat(state.blocking_cost[:, :, None], k, axis=2)
-    targets = {"position": state.belief_position, "salience": state.belief_salience,
-               "tolerance": state.belief_tolerance, "blocking_cost": state.belief_blocking_cost}
-    for j, x in enumerate(s.uncertain):
-        if x.row >= m or x.row == s.setter:
-            continue  # the setter knows its own draws and those of actors that press
-        if x.dim >= 0:
-            targets[x.field][:, x.row, :, x.dim] = s.prior[:, j]
-        else:
-            targets[x.field][:, x.row, :] = s.prior[:, j]
-    state.belief = np.full((len(state.run), m, k), 1.0 / k)
-    state.blocked_texts = np.full((len(state.run), s.max_rounds, s.status_quo.size), np.nan)
+    r = len(state.run)
+    truth = {"position": state.position[:, :m], "salience": state.salience[:, :m],
+             "tolerance": state.tolerance, "blocking_cost": state.blocking_cost}
+    stated = {"position": s.position[:m], "salience": s.salience[:m],
+              "tolerance": s.tolerance, "blocking_cost": s.blocking_cost}
+    held = [(j, x) for j, x in enumerate(s.uncertain) if x.row < m and x.row != s.setter]
+    known = [x for x in s.uncertain if x.row < m and x.row == s.setter]
+    types = {}
+    for field, value in stated.items():
+        mine = [(j, x) for j, x in held if x.field == field]
+        table = np.repeat(value[None], k if mine else 1, axis=0)  # (K', M, ...)
+        for j, x in mine:
+            table[(slice(None), x.row, x.dim) if x.dim >= 0 else (slice(None), x.row)] = \
+                s.prior[:, j]
+        types[field] = np.empty((table.shape[0], r, *table.shape[1:]))
+        types[field][:] = table[:, None]
+        for x in known:  # the setter's own draws (a member that sets the agenda)
+            if x.field == field:
+                at = (x.row, x.dim) if x.dim >= 0 else (x.row,)
+                types[field][(slice(None), slice(None), *at)] = truth[field][(slice(None), *at)]
+    state.belief_position, state.belief_salience = types["position"], types["salience"]
+    state.belief_tolerance = types["tolerance"]
+    state.belief_blocking_cost = types["blocking_cost"]
+    state.belief = np.ones((k, r, m))
+    state.blocked_texts = np.full((r, s.max_rounds, s.status_quo.size), np.nan)
+
+
+def belief_shares(state: State) -> np.ndarray:
+    """The setter's probability of each type of each member, (K, R, M), summing to 1
+    over the types."""
+    return state.belief / state.belief.sum(axis=0)
 
 
 def remember_blocked(state: State, round_: int, rows: np.ndarray | slice = slice(None)) -> None:
@@ -419,16 +455,22 @@ def fire_events(s: Setup, state: State, round_: int) -> np.ndarray:
         hit = np.flatnonzero(fired[:, j])
         if not hit.size:
             continue
-        rows, dims = ix[0].ravel(), ix[1].ravel()
-        index = np.ix_(hit, rows, dims)
-        target = state.salience if on_salience else state.position
-        target[index] = np.clip(target[index] + change, 0.0, 1.0)
+        rows, dims = _as_slice(ix[0].ravel()), _as_slice(ix[1].ravel())
+        if isinstance(rows, slice) and isinstance(dims, slice):
+            index = (hit, rows, dims)
+        else:
+            index = np.ix_(hit, np.arange(len(state.position[0]))[rows],
+                           np.arange(state.position.shape[2])[dims])
+        arrays = [state.salience if on_salience else state.position]
         if not on_salience and state.anchor is not None:
-            state.anchor[index] = np.clip(state.anchor[index] + change, 0.0, 1.0)
+            arrays.append(state.anchor)
+        for target in arrays:
+            target[index] = np.clip(target[index] + change, 0.0, 1.0)
         if state.belief is not None:  # events are public: the setter's types move too
+            state.type_box = None
             types = state.belief_salience if on_salience else state.belief_position
-            index = np.ix_(hit, rows, np.arange(types.shape[2]), dims)
-            types[index] = np.clip(types[index] + change, 0.0, 1.0)
+            types[(slice(None), *index)] = np.clip(types[(slice(None), *index)] + change,
+                                                   0.0, 1.0)
     return fired
 
 
@@ -483,25 +525,33 @@ def apply_pressure(s: Setup, state: State, deltas: list[tuple[bool, Any, np.ndar
 def _press_beliefs(s: Setup, state: State) -> None:
     """Pressure is public: the setter applies it to each of its types of a member as
     :func:`pressure_delta` does to the member (from the state at the round's start)."""
+    state.type_box = None
     changes = []
     for row, on_salience, strength, ix, _ in s.pressure:
         rows, dims = _as_slice(ix[0].ravel()), _as_slice(ix[1].ravel())
         if on_salience:
-            types = state.belief_salience[:, rows][..., dims]  # (R, rows, K, dims)
-            changes.append((state.belief_salience, rows, dims, strength * types))
+            types = state.belief_salience[:, :, rows][..., dims]  # (K, R, rows, dims)
+            changes.append((True, rows, dims, strength * types))
         else:
-            types = state.belief_position[:, rows][..., dims]
-            own = state.position[:, row, dims][:, None, None, :]
-            changes.append((state.belief_position, rows, dims, strength * (own - types)))
-    for target, rows, dims, change in changes:
-        if isinstance(rows, slice):
-            target[:, rows, :, dims] += change
-        else:
-            block = target[:, rows]
-            block[..., dims] += change
-            target[:, rows] = block
-    np.minimum(state.belief_salience, 1.0, out=state.belief_salience)
-    np.clip(state.belief_position, 0.0, 1.0, out=state.belief_position)
+            types = state.belief_position[:, :, rows][..., dims]
+            change = np.subtract(state.position[:, row, dims][None, :, None, :], types)
+            change *= strength
+            changes.append((False, rows, dims, change))
+    for on_salience, rows, dims, change in changes:
+        target = state.belief_salience if on_salience else state.belief_position
+        block = target[:, :, rows]  # a view where rows is a slice, else a copy
+        block[..., dims] += change
+        if not isinstance(rows, slice):
+            target[:, :, rows] = block
+    # saliences are capped at 1 where pressed (elsewhere they are at most 1 already),
+    # after all items add up
+    for rows in (c[1] for c in changes if c[0]):
+        block = state.belief_salience[:, :, rows]
+        np.minimum(block, 1.0, out=block)
+        if not isinstance(rows, slice):
+            state.belief_salience[:, :, rows] = block
+    if any(not c[0] for c in changes):
+        np.clip(state.belief_position, 0.0, 1.0, out=state.belief_position)
 
 
 def _as_slice(index: np.ndarray) -> np.ndarray | slice:
@@ -877,37 +927,115 @@ class _SetterProblem:
 # ----------------------------------------------------------------- private information
 
 
-def _type_losses(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
-    """Each of the setter's types' loss from each text: texts (R, C, d) -> (R, C, M, K).
+def _column(a: np.ndarray, cols: np.ndarray | slice) -> np.ndarray:
+    """Members ``cols`` of a types-first array (K', R, M, ...)."""
+    return a[:, :, cols]
+
+
+def _type_loss(s: Setup, state: State, x: np.ndarray,
+               cols: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Each of the setter's types' loss from the text ``x`` (R, d), for the members
+    ``cols``: (K, R, M').
 
     With quadratic utility (gamma 2 for every member) the loss
     sum_k s_k ((x_k - p_k)^2 - (q_k - p_k)^2) = sum_k s_k (x_k - q_k)(x_k + q_k - 2 p_k)
-    is two products over the dimensions, computed without building (R, C, M, K, d).
+    takes three passes over the types per dimension on which x differs from q.
     """
-    pos, sal = state.belief_position, state.belief_salience  # (R, M, K, d)
-    r, m, k, d = pos.shape
-    g = s.member_gamma
+    pos = _column(state.belief_position, cols)  # (K', R, M', d)
+    sal = _column(state.belief_salience, cols)
     q = s.status_quo
+    g = s.member_gamma
+    k = max(pos.shape[0], sal.shape[0])
+    loss = np.zeros((k, *pos.shape[1:3]))
     if np.ndim(g) == 0 and g == 2.0:
-        u = texts - q  # (R, C, d)
-        across = u * (texts + q)  # (R, C, d)
-        if d == 1:  # three passes over (R, C, M, K), no more
-            loss = sal[:, None, :, :, 0] * across[:, :, None, None, 0]
-            loss -= (2.0 * sal[..., 0] * pos[..., 0])[:, None] * u[:, :, None, None, 0]
-            return loss
-        loss = np.zeros((r, texts.shape[1], m, k))
-        for j in range(d):
-            if np.any(u[..., j]):
-                loss += sal[:, None, :, :, j] * across[:, :, None, None, j]
-                loss -= (2.0 * sal[..., j] * pos[..., j])[:, None] * u[:, :, None, None, j]
+        u = x - q  # (R, d)
+        uv = u * (x + q)
+        for j in range(x.shape[1]):
+            if not np.any(u[:, j]):
+                continue
+            term = pos[..., j] * (2.0 * u[None, :, None, j])
+            np.subtract(uv[None, :, None, j], term, out=term)
+            if term.shape[0] == sal.shape[0]:
+                term *= sal[..., j]
+            else:
+                term = term * sal[..., j]
+            loss += term
         return loss
-    g = g if np.ndim(g) == 0 else g[:, None, None]
+    g = g if np.ndim(g) == 0 else np.asarray(g)[cols]
+    for j in range(x.shape[1]):
+        if not np.any(x[:, j] != q[j]):
+            continue
+        p = pos[..., j]
+        term = np.abs(x[None, :, None, j] - p) ** g - np.abs(q[j] - p) ** g
+        loss += term * sal[..., j]
+    return loss
 
-    def cost(x: np.ndarray) -> np.ndarray:  # x (R, C, d) -> (R, C, M, K)
-        distance = np.abs(pos[:, None] - x[:, :, None, None, :])
-        return (distance ** g * sal[:, None]).sum(axis=-1)
 
-    return cost(texts) - cost(np.broadcast_to(q, (r, 1, d)))
+#: Screening the setter's types (:func:`_loss_bounds`) widens every bound by this much,
+#: far more than the rounding of any loss, so that a screened answer is the exact one.
+_MARGIN = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class _TypeBox:
+    """Per run and member, the range of the setter's types: lowest and highest
+    position and salience (R, M, d), tolerance and blocking cost (R, M)."""
+
+    position: tuple[np.ndarray, np.ndarray]
+    salience: tuple[np.ndarray, np.ndarray]
+    tolerance: tuple[np.ndarray, np.ndarray]
+    blocking_cost: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, state: State) -> _TypeBox:
+        """The box of ``state``'s types (kept on the state until they change)."""
+        if state.type_box is None:
+            def span(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return a.min(axis=0), a.max(axis=0)
+
+            state.type_box = cls(span(state.belief_position), span(state.belief_salience),
+                                 span(state.belief_tolerance),
+                                 span(state.belief_blocking_cost))
+        return state.type_box
+
+
+def _loss_bounds(s: Setup, box: _TypeBox, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on every type's loss from ``x`` (R, d), per run and member (R, M).
+
+    For an exponent g >= 1, |x - p|^g - |q - p|^g is monotone in p, so on each dimension
+    its range over the types' positions is that at the two ends; times a salience in
+    [s_lo, s_hi] (>= 0) its range is spanned by the four corners. Sums of ranges bound
+    the sum. Exponents below 1 are not screened (the bounds are infinite)."""
+    (p_lo, p_hi), (s_lo, s_hi) = box.position, box.salience
+    q = s.status_quo
+    g = s.member_gamma
+    if np.any(np.asarray(g) < 1.0):
+        inf = np.full(p_lo.shape[:2], np.inf)
+        return -inf, inf
+    g = g if np.ndim(g) == 0 else np.asarray(g)[None, :, None]
+    xx = x[:, None, :]
+    ends = [np.abs(xx - p) ** g - np.abs(q - p) ** g for p in (p_lo, p_hi)]
+    f_lo, f_hi = np.minimum(*ends), np.maximum(*ends)
+    low = np.minimum(s_lo * f_lo, s_hi * f_lo).sum(axis=-1)
+    high = np.maximum(s_lo * f_hi, s_hi * f_hi).sum(axis=-1)
+    return low - _MARGIN, high + _MARGIN
+
+
+def _unsure(low: np.ndarray, high: np.ndarray, cuts: list[tuple[np.ndarray, np.ndarray]]
+            ) -> np.ndarray:
+    """Per run and member (R, M): whether some cut, a threshold whose value lies in
+    [lo, hi] (R, M), may fall inside the loss range [low, high]: then the types may
+    answer differently and must be weighed one by one."""
+    unsure = np.zeros(low.shape, dtype=bool)
+    for lo, hi in cuts:
+        unsure |= (high > lo - _MARGIN) & (low <= hi + _MARGIN)
+    return unsure
+
+
+def _columns(unsure: np.ndarray) -> np.ndarray | slice:
+    """The members (R, M) -> (M',) unsure in some run, as a slice when all are."""
+    cols = np.flatnonzero(unsure.any(axis=0))
+    return slice(None) if cols.size == unsure.shape[1] else cols
 
 
 def learn(s: Setup, state: State, codes: np.ndarray) -> None:
@@ -915,64 +1043,122 @@ def learn(s: Setup, state: State, codes: np.ndarray) -> None:
 
     For each type of member i it asks what that type would have answered, given the
     text and how many other members objected (its best response, as in
-    :func:`respond`). A type that would have answered as the member did keeps its
-    weight times 1 - TREMBLE; one that would not, times TREMBLE / 2 (a tremble: no
-    observation rules a type out for good). Weights are then normalised.
+    :func:`respond`). Bayes with a tremble: a type that would have answered as the
+    member did has likelihood 1 - TREMBLE, one that would not TREMBLE / 2 (no
+    observation rules a type out for good). Only the ratio matters, so the weights of
+    the first are kept and those of the second multiplied by
+    (TREMBLE / 2) / (1 - TREMBLE); when no type would have answered as the member did,
+    the observation says nothing and every weight is kept. A member whose types all
+    answer alike (screened by :func:`_loss_bounds`) keeps its weights exactly, as the
+    rule says, without its types being weighed one by one.
     """
     if state.belief is None:
         return
     m = s.n_members
-    loss = _type_losses(s, state, state.proposal[:, None])[:, 0]  # (R, M, K)
+    x = state.proposal
     objecting = codes == OBJECT
     if s.scaled and m > 1:
         others = objecting.sum(axis=1, keepdims=True) - objecting
-        share = ((m - 1 - others) / (m - 1))[..., None]
+        share = (m - 1 - others) / (m - 1)  # (R, M)
     else:
-        share = 1.0
-    threshold = objection_threshold(state.belief_tolerance, state.belief_blocking_cost, share)
-    would = np.where(loss > threshold + INDIFFERENCE, OBJECT,
-                     np.where(loss <= INDIFFERENCE, SUPPORT, ABSTAIN))
-    likelihood = np.where(would == codes[..., None], 1.0 - TREMBLE, TREMBLE / 2)
-    state.belief *= likelihood
-    state.belief /= state.belief.sum(axis=-1, keepdims=True)
+        share = np.ones(codes.shape)
+    box = _TypeBox.of(state)
+    low, high = _loss_bounds(s, box, x)
+    (t_lo, t_hi), (c_lo, c_hi) = box.tolerance, box.blocking_cost
+    zero = np.zeros_like(share)
+    unsure = _unsure(low, high, [(zero + INDIFFERENCE, zero + INDIFFERENCE),
+                                 (t_lo + c_lo * share + INDIFFERENCE,
+                                  t_hi + c_hi * share + INDIFFERENCE)])
+    cols = _columns(unsure)
+    if isinstance(cols, np.ndarray) and not cols.size:
+        return
+    loss = _type_loss(s, state, x, cols)  # (K, R, M')
+    threshold = objection_threshold(_column(state.belief_tolerance, cols),
+                                    _column(state.belief_blocking_cost, cols), share[:, cols])
+    would_object = loss > threshold + INDIFFERENCE
+    would_support = (loss <= INDIFFERENCE) & ~would_object
+    # each type's answer as a code (SUPPORT 1, ABSTAIN 0, OBJECT -1), and whether it is
+    # the member's
+    would = would_support.view(np.int8) - would_object.view(np.int8)
+    match = would == codes[:, cols]
+    unlikely = ~match
+    unlikely &= match.any(axis=0)  # when no type answers so, nothing is learnt
+    weights = _column(state.belief, cols)
+    np.multiply(weights, _UNLIKELY, out=weights, where=unlikely)
+    # rescale by a power of two (exactly) before the weights could underflow
+    small = weights.max(axis=0) < _TINY
+    if small.any():
+        weights *= np.where(small, _RESCALE, 1.0)
+    if isinstance(cols, np.ndarray):
+        state.belief[:, :, cols] = weights
+
+
+#: The weight of a type that would not have answered as observed, relative to one
+#: that would: (TREMBLE / 2) / (1 - TREMBLE).
+_UNLIKELY = (TREMBLE / 2) / (1.0 - TREMBLE)
+_TINY, _RESCALE = 2.0 ** -500, 2.0 ** 500
 
 
 def pass_probability(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
     """The setter's probability that each text (R, C, d) would pass, (R, C).
 
     Under a rule every member must accept, a text passes when each member accepts it
-    (as a lone objector would): the product over members of the weight of the types
-    that accept. Under a voting rule the setter plays the vote out on K joint profiles
-    of types, one per stratum of each member's belief (member i's j-th profile is its
-    type at the (j + 1/2)/K quantile of its weights, in a fixed order of its own), and
-    counts how often the rule passes.
+    (as a lone objector would): the product over members (in their order in the
+    scenario) of the share of the types that accept. Members whose types all accept
+    (or all refuse) are screened by :func:`_loss_bounds`: their share is exactly 1 (or
+    0), as weighing their types one by one gives. Under a voting rule the setter plays
+    the vote out on K joint profiles of types, one per stratum of each member's belief
+    (member i's j-th profile is its type at the (j + 1/2)/K quantile of its weights, in
+    a fixed order of its own), and counts how often the rule passes.
     """
+    if s.vote:
+        return _vote_pass_probability(s, state, texts)
+    r, c, _ = texts.shape
+    out = np.empty((r, c))
+    box = _TypeBox.of(state)
+    if s.need_support:
+        allowed = np.zeros((1, r, s.n_members))
+        cut = (allowed[0] + INDIFFERENCE, allowed[0] + INDIFFERENCE)
+    else:
+        allowed = state.belief_tolerance + state.belief_blocking_cost
+        cut = (box.tolerance[0] + box.blocking_cost[0] + INDIFFERENCE,
+               box.tolerance[1] + box.blocking_cost[1] + INDIFFERENCE)
+    for j in range(c):
+        x = texts[:, j]
+        low, high = _loss_bounds(s, box, x)
+        share = (high <= cut[0]).astype(float)  # 1 where every type accepts, else 0
+        cols = _columns(_unsure(low, high, [cut]))
+        if not isinstance(cols, np.ndarray) or cols.size:
+            accepts = _type_loss(s, state, x, cols) <= _column(allowed, cols) + INDIFFERENCE
+            weights = _column(state.belief, cols)
+            # the same sum over the same weights: exactly 1 where every type accepts
+            share[:, cols] = (weights * accepts).sum(axis=0) / weights.sum(axis=0)
+        out[:, j] = np.prod(share, axis=1)
+    return out
+
+
+def _vote_pass_probability(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
+    """:func:`pass_probability` under a voting rule."""
     r, c, _ = texts.shape
     m, k = s.n_members, HYPOTHESES
-    out = np.empty((r, c))
-    step = max(1, _BLOCK // max(1, r * m * k * texts.shape[2]))
-    if not s.vote:
-        allowed = (np.zeros_like(state.belief_tolerance) if s.need_support else
-                   state.belief_tolerance + state.belief_blocking_cost)[:, None] + INDIFFERENCE
-        for start in range(0, c, step):
-            accepts = _type_losses(s, state, texts[:, start:start + step]) <= allowed
-            out[:, start:start + step] = np.prod(
-                np.einsum("rcmk,rmk->rcm", accepts.astype(float), state.belief), axis=-1)
-        return out
     strata = (np.arange(k) + 0.5) / k
-    picks = np.empty((r, m, k), dtype=np.intp)
+    shares = belief_shares(state)
+    picks = np.empty((k, r, m), dtype=np.intp)
     for i, order in enumerate(s.type_order):  # each stratum's type, in i's own order
-        cumulative = np.cumsum(state.belief[:, i, order], axis=-1)  # (R, K)
-        place = (cumulative[:, None, :] <= strata[None, :, None]).sum(axis=-1)  # (R, J)
-        picks[:, i] = order[np.minimum(place, k - 1)]
-    tol = np.take_along_axis(state.belief_tolerance, picks, axis=-1)  # (R, M, J)
-    cost = np.take_along_axis(state.belief_blocking_cost, picks, axis=-1)
-    for start in range(0, c, step):
-        loss = _type_losses(s, state, texts[:, start:start + step])  # (R, C', M, K)
-        picked = np.take_along_axis(loss, picks[:, None], axis=-1)  # (R, C', M, J)
-        codes, _ = respond(np.swapaxes(picked, -1, -2), np.swapaxes(tol, -1, -2)[:, None],
-                           np.swapaxes(cost, -1, -2)[:, None], s.scaled)
-        out[:, start:start + step] = s.rule(codes).adopted.mean(axis=-1)
+        cumulative = np.cumsum(shares[order, :, i], axis=0)  # (K, R)
+        place = (cumulative[None, :, :] <= strata[:, None, None]).sum(axis=1)  # (J, R)
+        picks[:, :, i] = order[np.minimum(place, k - 1)]
+
+    def picked(a: np.ndarray) -> np.ndarray:  # (K', R, M) -> (J, R, M)
+        return np.take_along_axis(np.broadcast_to(a, (k, r, m)), picks, axis=0)
+
+    tol, cost = picked(state.belief_tolerance), picked(state.belief_blocking_cost)
+    out = np.empty((r, c))
+    for j in range(c):
+        loss = np.take_along_axis(np.broadcast_to(_type_loss(s, state, texts[:, j]), (k, r, m)),
+                                  picks, axis=0)
+        codes, _ = respond(loss, tol, cost, s.scaled)
+        out[:, j] = s.rule(codes).adopted.mean(axis=0)
     return out
 
 
@@ -1089,11 +1275,13 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
     if s.private:
         best, gain = best_expected_text(s, state)
         withdraw = ~(gain > INDIFFERENCE)
+        if s.strategy != "split":
+            return best, withdraw
         # what the setter believes of the blocker: its weighted mean type
         rows = np.arange(r)
-        weight = state.belief[rows, pivot][..., None]  # (R, K, 1)
-        target = (weight * state.belief_position[rows, pivot]).sum(axis=1)
-        cares = ((weight * state.belief_salience[rows, pivot]).sum(axis=1) > 0) & s.free
+        weight = belief_shares(state)[:, rows, pivot][..., None]  # (K, R, 1)
+        target = (weight * state.belief_position[:, rows, pivot]).sum(axis=0)
+        cares = ((weight * state.belief_salience[:, rows, pivot]).sum(axis=0) > 0) & s.free
     else:
         best, value = best_passing_text(s, state)
         withdraw = ~(value > no_deal + INDIFFERENCE)
