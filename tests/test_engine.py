@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from consensus_sim import NegotiationModel, bundled_scenarios, load_scenario, scenario_from_dict
-from consensus_sim.kernel import OUTCOMES, run_generator, run_uniforms, setup, simulate
+from consensus_sim.kernel import OUTCOMES, run_generator, run_uniforms, setup, simulate, type_values
 
 
 def council(members, chair, status_quo, proposal, dims=("a", "b"), concession="minimal",
@@ -187,7 +187,7 @@ def test_private_setter_learns_by_bayes_and_never_retables():
     model = first_run_with(private_case("private"), 0.2)
     model.step()
     belief = model.agenda_setter.belief[1]  # B's types
-    at_02 = model.state.belief_position[:, 0, 1, 0] == 0.2
+    at_02 = type_values(model.setup, model.state, "position", 0)[:, 0, 1] == 0.2
     assert belief[at_02].sum() == pytest.approx(0.98 / 0.99, abs=1e-12)
     assert belief[~at_02].sum() == pytest.approx(0.01 / 0.99, abs=1e-12)
     # Expected gain of 0.5: only the 0.6-types accept it (0.01 - 0.36 < 0; a 0.2-type

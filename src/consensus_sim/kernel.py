@@ -217,6 +217,7 @@ class Setup:
     type_order: np.ndarray  # (M, K) each member's fixed order of types (seeded by its id)
     veto: np.ndarray  # (M,) bool: members whose objection alone blocks under a voting rule
     convex: bool  # every exponent >= 1: each member's acceptance set is convex
+    types: SetterTypes | None  # under private information, the setter's types
 
     @property
     def n_uniforms(self) -> int:
@@ -281,7 +282,53 @@ def setup(scenario: Scenario) -> Setup:
                              for i in a.member_ids], dtype=np.intp).reshape(m, HYPOTHESES),
         veto=np.isin(np.array(a.member_ids), list(getattr(rule, "veto", ()))),
         convex=bool(np.all(a.gamma >= 1.0)),
+        types=SetterTypes.of(a, uncertain, prior, a.setter) if private else None,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class SetterTypes:
+    """The setter's K types of each member before round 1, shared by every run: the
+    member's stated values with its uncertain inputs at one row of the setter's sample
+    of the prior (``prior``, K rows). A field no member holds uncertain has a single
+    "type" (K' = 1): the setter knows it. The setter's own draws it knows too (see
+    :func:`_prior_beliefs`).
+
+    Attributes:
+        position, salience: (K', M, d).
+        tolerance, blocking_cost: (K', M).
+        low, high: per field, the least and greatest value over the types, (M, d).
+        own: the uncertain inputs (index, input) of a member that sets the agenda.
+    """
+
+    position: np.ndarray
+    salience: np.ndarray
+    tolerance: np.ndarray
+    blocking_cost: np.ndarray
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+    own: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, a: Any, uncertain: tuple[Any, ...], prior: np.ndarray, setter: int
+           ) -> SetterTypes:
+        m, k = a.n_members, len(prior)
+        stated = {"position": a.position[:m], "salience": a.salience[:m],
+                  "tolerance": a.tolerance[:m], "blocking_cost": a.blocking_cost[:m]}
+        held = [(j, x) for j, x in enumerate(uncertain) if x.row < m and x.row != setter]
+        tables = {}
+        for field, value in stated.items():
+            mine = [(j, x) for j, x in held if x.field == field]
+            table = np.repeat(value[None], k if mine else 1, axis=0)
+            for j, x in mine:
+                table[(slice(None), x.row, x.dim) if x.dim >= 0 else (slice(None), x.row)] = \
+                    prior[:, j]
+            tables[field] = table
+        spans = ("position", "salience")
+        return cls(**tables, low={f: tables[f].min(axis=0) for f in spans},
+                   high={f: tables[f].max(axis=0) for f in spans},
+                   own=tuple((j, x) for j, x in enumerate(uncertain)
+                             if x.row < m and x.row == setter))
 
 
 def _id_seed(text: str) -> int:
@@ -304,10 +351,13 @@ class State:
         fires: round at which each per-run event fires (0: never), (R, E_run).
         event_draws: per-round event uniforms, (R, max_rounds, E_round).
         drawn: the values of the uncertain inputs, (R, F).
-        belief_position, belief_salience: under private information, the setter's
-            types of each member, (K', R, M, d), types first; None otherwise. K' is
-            K when some member's field is uncertain, else 1 (the setter knows it).
-        belief_tolerance, belief_blocking_cost: the same, (K', R, M).
+        position_map, salience_map: under private information, how the public
+            changes so far (pressure, events) have moved the setter's types
+            (:class:`SetterTypes`): type value = clip(a * stated + b, lo, hi), with
+            the coefficients (a, b, lo, hi) stacked first, (4, R, M, d); None
+            otherwise. See :func:`type_values`.
+        belief_tolerance, belief_blocking_cost: the setter's types' values, types
+            first, (K', R, M).
         belief: the setter's (unnormalised) weight of each type, (K, R, M): what
             counts is each type's share of its member's total (:func:`belief_shares`).
         blocked_texts: under private information, the texts blocked so far, (R,
@@ -325,12 +375,12 @@ class State:
     event_draws: np.ndarray
     drawn: np.ndarray
     blocked_texts: np.ndarray | None = None
-    belief_position: np.ndarray | None = None
-    belief_salience: np.ndarray | None = None
+    position_map: np.ndarray | None = None
+    salience_map: np.ndarray | None = None
     belief_tolerance: np.ndarray | None = None
     belief_blocking_cost: np.ndarray | None = None
     belief: np.ndarray | None = None
-    type_box: Any = None  # the range of the setter's types (_TypeBox), when known
+    type_box: _TypeBox | None = None  # the range of the setter's types, once computed
 
     def keep(self, rows: np.ndarray) -> State:
         """The state of the runs at ``rows`` only (indices or a boolean mask)."""
@@ -338,15 +388,15 @@ class State:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "type_box":
-                value = None
+                value = None if value is None else value.keep(rows)
             elif value is not None:
-                value = value[:, rows] if f.name in TYPES_FIRST else value[rows]
+                value = value[:, rows] if f.name in RUNS_SECOND else value[rows]
             kept[f.name] = value
         return State(**kept)
 
 
-#: The State fields whose first axis is the setter's types (the runs come second).
-TYPES_FIRST = frozenset({"belief_position", "belief_salience", "belief_tolerance",
+#: The State fields whose second axis is the run (the first: types, or coefficients).
+RUNS_SECOND = frozenset({"position_map", "salience_map", "belief_tolerance",
                          "belief_blocking_cost", "belief"})
 
 
@@ -382,40 +432,62 @@ def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
 
 
 def _prior_beliefs(s: Setup, state: State) -> None:
-    """The setter's belief before round 1: each member is one of K types, equally
-    likely. A type takes the member's stated values, with its uncertain inputs at one
-    row of the setter's sample of the prior; what is certain the setter knows, and so
-    are its own draws and those of actors that press.
-
-    The types come first in every array (K, R, M, ...): the sums over types are then
-    over the first axis, and a member's per-run numbers broadcast over whole runs. A
-    field no member holds uncertain has one "type" (the known value)."""
-    m, k = s.n_members, HYPOTHESES
+    """The setter's belief before round 1: each member is one of K types
+    (:class:`SetterTypes`), equally likely, not yet moved by any public change. What
+    is certain the setter knows, and so are its own draws (when it is a member) and
+    those of actors that press."""
+    types = s.types
     r = len(state.run)
-    truth = {"position": state.position[:, :m], "salience": state.salience[:, :m],
+    m, d = s.n_members, s.status_quo.size
+    maps = {}
+    for field in ("position", "salience"):
+        # a = 1, b = 0 within [0, 1]: the stated (or sampled) value itself
+        maps[field] = np.empty((4, r, m, d))
+        maps[field][:] = np.array([1.0, 0.0, 0.0, 1.0])[:, None, None, None]
+    scalars = {"tolerance": types.tolerance, "blocking_cost": types.blocking_cost}
+    scalar_types = {f: np.repeat(v[:, None], r, axis=1) for f, v in scalars.items()}
+    truth = {"position": state.position, "salience": state.salience,
              "tolerance": state.tolerance, "blocking_cost": state.blocking_cost}
-    stated = {"position": s.position[:m], "salience": s.salience[:m],
-              "tolerance": s.tolerance, "blocking_cost": s.blocking_cost}
-    held = [(j, x) for j, x in enumerate(s.uncertain) if x.row < m and x.row != s.setter]
-    known = [x for x in s.uncertain if x.row < m and x.row == s.setter]
-    types = {}
-    for field, value in stated.items():
-        mine = [(j, x) for j, x in held if x.field == field]
-        table = np.repeat(value[None], k if mine else 1, axis=0)  # (K', M, ...)
-        for j, x in mine:
-            table[(slice(None), x.row, x.dim) if x.dim >= 0 else (slice(None), x.row)] = \
-                s.prior[:, j]
-        types[field] = np.empty((table.shape[0], r, *table.shape[1:]))
-        types[field][:] = table[:, None]
-        for x in known:  # the setter's own draws (a member that sets the agenda)
-            if x.field == field:
-                at = (x.row, x.dim) if x.dim >= 0 else (x.row,)
-                types[field][(slice(None), slice(None), *at)] = truth[field][(slice(None), *at)]
-    state.belief_position, state.belief_salience = types["position"], types["salience"]
-    state.belief_tolerance = types["tolerance"]
-    state.belief_blocking_cost = types["blocking_cost"]
-    state.belief = np.ones((k, r, m))
-    state.blocked_texts = np.full((r, s.max_rounds, s.status_quo.size), np.nan)
+    for _, x in types.own:  # the setter's own draws: a = 0, b = the value drawn
+        if x.field in maps:
+            maps[x.field][0, :, x.row, x.dim] = 0.0
+            maps[x.field][1, :, x.row, x.dim] = truth[x.field][:, x.row, x.dim]
+        else:
+            scalar_types[x.field][:, :, x.row] = truth[x.field][None, :, x.row]
+    state.position_map, state.salience_map = maps["position"], maps["salience"]
+    state.belief_tolerance = scalar_types["tolerance"]
+    state.belief_blocking_cost = scalar_types["blocking_cost"]
+    state.belief = np.ones((HYPOTHESES, r, m))
+    state.blocked_texts = np.full((r, s.max_rounds, d), np.nan)
+
+
+def type_values(s: Setup, state: State, field: str, j: int,
+                cols: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """The setter's types' current ``field`` (position or salience) on dimension ``j``,
+    for the members ``cols``: (K', R, M')."""
+    base = (s.types.position if field == "position" else s.types.salience)[:, cols, j]
+    a, b, lo, hi = (state.position_map if field == "position" else state.salience_map)[
+        :, :, cols, j]
+    value = base[:, None] * a
+    value += b
+    if _TypeBox.of(s, state).clips[field]:
+        np.clip(value, lo, hi, out=value)
+    return value
+
+
+def _move_types(coefficients: np.ndarray, g: np.ndarray | float, c: np.ndarray | float
+                ) -> np.ndarray:
+    """Compose type maps (4, ...) with the public change v -> clip(g v + c, 0, 1).
+
+    With v = clip(a x + b, lo, hi): g v + c = clip(g a x + g b + c, g lo + c, g hi + c)
+    for g >= 0 (for g < 0 the two bounds swap), and clipping that to [0, 1] clips its
+    bounds to [0, 1]."""
+    a, b, lo, hi = coefficients
+    ends = (g * lo + c, g * hi + c)
+    rising = np.asarray(g) >= 0
+    new_lo = np.where(rising, ends[0], ends[1])
+    new_hi = np.where(rising, ends[1], ends[0])
+    return np.stack([g * a, g * b + c, np.clip(new_lo, 0.0, 1.0), np.clip(new_hi, 0.0, 1.0)])
 
 
 def belief_shares(state: State) -> np.ndarray:
@@ -468,9 +540,9 @@ def fire_events(s: Setup, state: State, round_: int) -> np.ndarray:
             target[index] = np.clip(target[index] + change, 0.0, 1.0)
         if state.belief is not None:  # events are public: the setter's types move too
             state.type_box = None
-            types = state.belief_salience if on_salience else state.belief_position
-            types[(slice(None), *index)] = np.clip(types[(slice(None), *index)] + change,
-                                                   0.0, 1.0)
+            maps = state.salience_map if on_salience else state.position_map
+            at = (slice(None), *index)
+            maps[at] = _move_types(maps[at], 1.0, change)
     return fired
 
 
@@ -523,35 +595,30 @@ def apply_pressure(s: Setup, state: State, deltas: list[tuple[bool, Any, np.ndar
 
 
 def _press_beliefs(s: Setup, state: State) -> None:
-    """Pressure is public: the setter applies it to each of its types of a member as
-    :func:`pressure_delta` does to the member (from the state at the round's start)."""
+    """Pressure is public: the setter moves each of its types of a member as
+    :func:`pressure_delta` moves the member (from the state at the round's start).
+
+    All items together take a position p to p + sum_i strength_i (own_i - p) and a
+    salience s to s (1 + sum_i strength_i), each kept in [0, 1]: one affine change per
+    member and dimension (:func:`_move_types`)."""
     state.type_box = None
-    changes = []
+    shape = state.position_map.shape[1:]  # (R, M, d)
+    pull = toward = raise_ = None
     for row, on_salience, strength, ix, _ in s.pressure:
-        rows, dims = _as_slice(ix[0].ravel()), _as_slice(ix[1].ravel())
+        rows, dims = ix[0].ravel(), ix[1].ravel()
+        at = (slice(None), rows[:, None], dims[None, :])
         if on_salience:
-            types = state.belief_salience[:, :, rows][..., dims]  # (K, R, rows, dims)
-            changes.append((True, rows, dims, strength * types))
+            raise_ = np.zeros(shape) if raise_ is None else raise_
+            raise_[at] += strength
         else:
-            types = state.belief_position[:, :, rows][..., dims]
-            change = np.subtract(state.position[:, row, dims][None, :, None, :], types)
-            change *= strength
-            changes.append((False, rows, dims, change))
-    for on_salience, rows, dims, change in changes:
-        target = state.belief_salience if on_salience else state.belief_position
-        block = target[:, :, rows]  # a view where rows is a slice, else a copy
-        block[..., dims] += change
-        if not isinstance(rows, slice):
-            target[:, :, rows] = block
-    # saliences are capped at 1 where pressed (elsewhere they are at most 1 already),
-    # after all items add up
-    for rows in (c[1] for c in changes if c[0]):
-        block = state.belief_salience[:, :, rows]
-        np.minimum(block, 1.0, out=block)
-        if not isinstance(rows, slice):
-            state.belief_salience[:, :, rows] = block
-    if any(not c[0] for c in changes):
-        np.clip(state.belief_position, 0.0, 1.0, out=state.belief_position)
+            if pull is None:
+                pull, toward = np.zeros(shape), np.zeros(shape)
+            pull[at] += strength
+            toward[at] += strength * state.position[:, row, dims][:, None, :]
+    if pull is not None:
+        state.position_map = _move_types(state.position_map, 1.0 - pull, toward)
+    if raise_ is not None:
+        state.salience_map = _move_types(state.salience_map, 1.0 + raise_, 0.0)
 
 
 def _as_slice(index: np.ndarray) -> np.ndarray | slice:
@@ -941,33 +1008,26 @@ def _type_loss(s: Setup, state: State, x: np.ndarray,
     sum_k s_k ((x_k - p_k)^2 - (q_k - p_k)^2) = sum_k s_k (x_k - q_k)(x_k + q_k - 2 p_k)
     takes three passes over the types per dimension on which x differs from q.
     """
-    pos = _column(state.belief_position, cols)  # (K', R, M', d)
-    sal = _column(state.belief_salience, cols)
     q = s.status_quo
     g = s.member_gamma
-    k = max(pos.shape[0], sal.shape[0])
-    loss = np.zeros((k, *pos.shape[1:3]))
-    if np.ndim(g) == 0 and g == 2.0:
-        u = x - q  # (R, d)
-        uv = u * (x + q)
-        for j in range(x.shape[1]):
-            if not np.any(u[:, j]):
-                continue
-            term = pos[..., j] * (2.0 * u[None, :, None, j])
-            np.subtract(uv[None, :, None, j], term, out=term)
-            if term.shape[0] == sal.shape[0]:
-                term *= sal[..., j]
-            else:
-                term = term * sal[..., j]
-            loss += term
-        return loss
+    quadratic = np.ndim(g) == 0 and g == 2.0
     g = g if np.ndim(g) == 0 else np.asarray(g)[cols]
+    u = x - q  # (R, d)
+    uv = u * (x + q)
+    loss = 0.0
     for j in range(x.shape[1]):
-        if not np.any(x[:, j] != q[j]):
+        if not np.any(u[:, j]):
             continue
-        p = pos[..., j]
-        term = np.abs(x[None, :, None, j] - p) ** g - np.abs(q[j] - p) ** g
-        loss += term * sal[..., j]
+        p = type_values(s, state, "position", j, cols)  # (K', R, M')
+        if quadratic:  # s (u v - 2 u p), in place
+            term = np.multiply(p, 2.0 * u[None, :, None, j], out=p)
+            np.subtract(uv[None, :, None, j], term, out=term)
+        else:
+            term = np.abs(x[None, :, None, j] - p) ** g - np.abs(q[j] - p) ** g
+        term = term * type_values(s, state, "salience", j, cols)
+        loss = loss + term
+    if np.ndim(loss) == 0:  # x is the status quo
+        return np.zeros((1, len(x), len(np.arange(s.n_members)[cols])))
     return loss
 
 
@@ -979,24 +1039,50 @@ _MARGIN = 1e-12
 @dataclass(frozen=True, eq=False)
 class _TypeBox:
     """Per run and member, the range of the setter's types: lowest and highest
-    position and salience (R, M, d), tolerance and blocking cost (R, M)."""
+    position and salience (R, M, d), tolerance and blocking cost (R, M); and per field,
+    whether the clip of some type map may bind (else :func:`type_values` skips it)."""
 
     position: tuple[np.ndarray, np.ndarray]
     salience: tuple[np.ndarray, np.ndarray]
     tolerance: tuple[np.ndarray, np.ndarray]
     blocking_cost: tuple[np.ndarray, np.ndarray]
+    clips: dict[str, bool]
 
     @classmethod
-    def of(cls, state: State) -> _TypeBox:
-        """The box of ``state``'s types (kept on the state until they change)."""
-        if state.type_box is None:
-            def span(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-                return a.min(axis=0), a.max(axis=0)
+    def of(cls, s: Setup, state: State) -> _TypeBox:
+        """The box of ``state``'s types (kept on the state until they move). A type's
+        value clip(a x + b, lo, hi) is monotone in its stated value x, in floating point
+        too (each rounding is), so the types with the least and greatest x give exactly
+        its range."""
+        if state.type_box is not None:
+            return state.type_box
+        clips = {}
 
-            state.type_box = cls(span(state.belief_position), span(state.belief_salience),
-                                 span(state.belief_tolerance),
-                                 span(state.belief_blocking_cost))
+        def span(field: str, maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            a, b, lo, hi = maps
+            ends = [end[None] * a + b for end in (s.types.low[field], s.types.high[field])]
+            low, high = np.minimum(*ends), np.maximum(*ends)
+            clips[field] = bool(np.any(low < lo) or np.any(high > hi))
+            if clips[field]:
+                low, high = np.clip(low, lo, hi), np.clip(high, lo, hi)
+            return low, high
+
+        def scalar(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return (a[0], a[0]) if len(a) == 1 else (a.min(axis=0), a.max(axis=0))
+
+        state.type_box = cls(span("position", state.position_map),
+                             span("salience", state.salience_map),
+                             scalar(state.belief_tolerance), scalar(state.belief_blocking_cost),
+                             clips)
         return state.type_box
+
+    def keep(self, rows: np.ndarray) -> _TypeBox:
+        """The box of the runs at ``rows`` only."""
+        def cut(pair: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+            return pair[0][rows], pair[1][rows]
+
+        return _TypeBox(cut(self.position), cut(self.salience), cut(self.tolerance),
+                        cut(self.blocking_cost), self.clips)
 
 
 def _loss_bounds(s: Setup, box: _TypeBox, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1012,9 +1098,13 @@ def _loss_bounds(s: Setup, box: _TypeBox, x: np.ndarray) -> tuple[np.ndarray, np
     if np.any(np.asarray(g) < 1.0):
         inf = np.full(p_lo.shape[:2], np.inf)
         return -inf, inf
-    g = g if np.ndim(g) == 0 else np.asarray(g)[None, :, None]
-    xx = x[:, None, :]
-    ends = [np.abs(xx - p) ** g - np.abs(q - p) ** g for p in (p_lo, p_hi)]
+    if np.ndim(g) == 0 and g == 2.0:  # (x - q)(x + q - 2p): linear in p
+        u, v = (x - q)[:, None, :], (x + q)[:, None, :]
+        ends = [u * (v - 2.0 * p) for p in (p_lo, p_hi)]
+    else:
+        g = g if np.ndim(g) == 0 else np.asarray(g)[None, :, None]
+        xx = x[:, None, :]
+        ends = [np.abs(xx - p) ** g - np.abs(q - p) ** g for p in (p_lo, p_hi)]
     f_lo, f_hi = np.minimum(*ends), np.maximum(*ends)
     low = np.minimum(s_lo * f_lo, s_hi * f_lo).sum(axis=-1)
     high = np.maximum(s_lo * f_hi, s_hi * f_hi).sum(axis=-1)
@@ -1062,7 +1152,7 @@ def learn(s: Setup, state: State, codes: np.ndarray) -> None:
         share = (m - 1 - others) / (m - 1)  # (R, M)
     else:
         share = np.ones(codes.shape)
-    box = _TypeBox.of(state)
+    box = _TypeBox.of(s, state)
     low, high = _loss_bounds(s, box, x)
     (t_lo, t_hi), (c_lo, c_hi) = box.tolerance, box.blocking_cost
     zero = np.zeros_like(share)
@@ -1115,7 +1205,7 @@ def pass_probability(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
         return _vote_pass_probability(s, state, texts)
     r, c, _ = texts.shape
     out = np.empty((r, c))
-    box = _TypeBox.of(state)
+    box = _TypeBox.of(s, state)
     if s.need_support:
         allowed = np.zeros((1, r, s.n_members))
         cut = (allowed[0] + INDIFFERENCE, allowed[0] + INDIFFERENCE)
@@ -1279,9 +1369,14 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
             return best, withdraw
         # what the setter believes of the blocker: its weighted mean type
         rows = np.arange(r)
-        weight = belief_shares(state)[:, rows, pivot][..., None]  # (K, R, 1)
-        target = (weight * state.belief_position[:, rows, pivot]).sum(axis=0)
-        cares = ((weight * state.belief_salience[:, rows, pivot]).sum(axis=0) > 0) & s.free
+        weight = belief_shares(state)[:, rows, pivot]  # (K, R)
+
+        def mean(field: str) -> np.ndarray:  # the blocker's weighted mean type, (R, d)
+            return np.stack([(weight * type_values(s, state, field, j)[:, rows, pivot]).sum(
+                axis=0) for j in range(s.status_quo.size)], axis=1)
+
+        target = mean("position")
+        cares = (mean("salience") > 0) & s.free
     else:
         best, value = best_passing_text(s, state)
         withdraw = ~(value > no_deal + INDIFFERENCE)
