@@ -15,8 +15,9 @@ Prints five figures, each beside its target:
 5. persuasion among 1,000 members (a synthetic scenario): ``kernel.persuade`` in ms
    per run per round, and a whole run through ``kernel.simulate`` in ms per run.
 
-The in-process figures (1 and 5) limit numpy's BLAS to one thread; the commands
-run with the environment this script was started with. Other processes using the
+The in-process figures (1 and 5) limit numpy's BLAS to one thread and tune the
+allocator as the command does (``consensus_sim._memory``); the commands run with
+the environment this script was started with. Other processes using the
 CPU lower every figure: run it on an idle machine.
 
 Usage: python benchmarks/bench_engine.py [--quick] [--only 1 3] [--runs N] ...
@@ -399,6 +400,9 @@ def main() -> None:
     only = set(args.only or range(1, 6))
 
     one_blas_thread()
+    from consensus_sim._memory import keep_freed_memory
+
+    keep_freed_memory()  # as the command and its workers do
     from consensus_sim import __version__, load_scenario
     from consensus_sim.ensemble import available_cores
 

@@ -81,6 +81,9 @@ def cli() -> None:
     A SCENARIO is a YAML file or the name of a bundled scenario
     (e.g. nato_tokyo_office).
     """
+    from ._memory import keep_freed_memory
+
+    keep_freed_memory()
 
 
 @cli.command()

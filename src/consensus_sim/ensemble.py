@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +26,7 @@ import numpy as np
 from .kernel import NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
 from .rules import OBJECT, RESPONSE_NAMES, SUPPORT
 from .scenario import Scenario, load_scenario
-from .tally import Tally, nearest_labels, wilson_interval
+from .tally import Tally, increments, nearest_labels, wilson_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,6 +64,8 @@ class Chunk:
     drawn: np.ndarray  # (n, n_uncertain) the uncertain inputs' values
     codes: np.ndarray | None = None  # (n, max_rounds, n_members) responses, if recorded
     loss: np.ndarray | None = None  # (n, max_rounds, n_members) losses, if recorded
+    csv: str | None = None  # the runs table's rows as CSV text, if asked (see stream)
+    counts: dict[str, Any] | None = None  # what the chunk adds to a Tally, if asked
 
 
 def opposed(codes: np.ndarray, vote: bool) -> np.ndarray:
@@ -75,15 +77,39 @@ def opposed(codes: np.ndarray, vote: bool) -> np.ndarray:
 
 
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
-                   rounds: bool = False) -> Chunk:
+                   rounds: bool = False, stream: bool = False) -> Chunk:
     """Run ``start .. stop-1`` of the ensemble with ``seed``, all at once; with
-    ``rounds``, keep each member's response and loss in every round."""
+    ``rounds``, keep each member's response and loss in every round; with ``stream``,
+    also format the chunk's rows of runs.csv and count what it adds to the tally
+    (work the worker processes then share, for :func:`stream_ensemble`)."""
     s = _setup(scenario)
     out = simulate(s, seed, np.arange(start, stop))
     against = opposed(out.codes, s.vote)  # (n, rounds, members)
-    return Chunk(start, out.outcome, out.rounds, out.final, out.costliest,
-                 against.any(axis=1), out.trajectory, against.sum(axis=0).T.astype(np.int64),
-                 out.paid, out.fired, out.drawn, *((out.codes, out.loss) if rounds else ()))
+    chunk = Chunk(start, out.outcome, out.rounds, out.final, out.costliest,
+                  against.any(axis=1), out.trajectory, against.sum(axis=0).T.astype(np.int64),
+                  out.paid, out.fired, out.drawn, *((out.codes, out.loss) if rounds else ()))
+    if not stream:
+        return chunk
+    c = chunk
+    return replace(chunk, csv=csv_rows(scenario, c, header=start == 0),
+                   counts=increments(scenario, c.outcome, c.rounds, c.final, c.costliest,
+                                     c.objected, c.objections_by_round, c.paid, c.fired))
+
+
+def csv_rows(scenario: Scenario, chunk: Chunk, header: bool = False) -> str:
+    """A chunk's rows of the runs table as CSV text (floats with six decimals), after
+    the header line with ``header``."""
+    import csv
+    import io
+
+    columns = run_columns(scenario, chunk.start, chunk.outcome, chunk.rounds, chunk.final,
+                          chunk.costliest, chunk.objected, chunk.paid, chunk.fired)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    if header:
+        writer.writerow(columns)
+    writer.writerows(zip(*(_text(v) for v in columns.values()), strict=True))
+    return text.getvalue()
 
 
 _last_setup: tuple[Scenario, Any] | None = None
@@ -106,9 +132,10 @@ def _init_worker(scenario: Scenario) -> None:
     _worker_scenario = scenario
 
 
-def _worker_chunk(seed: int, start: int, stop: int, rounds: bool = False) -> Chunk:
+def _worker_chunk(seed: int, start: int, stop: int, rounds: bool = False,
+                  stream: bool = False) -> Chunk:
     assert _worker_scenario is not None
-    return simulate_chunk(_worker_scenario, seed, start, stop, rounds)
+    return simulate_chunk(_worker_scenario, seed, start, stop, rounds, stream)
 
 
 def _chunks(scenario: Scenario, runs: int) -> list[tuple[int, int]]:
@@ -171,12 +198,13 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple) ->
 
 
 def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1,
-                rounds: bool = False) -> Iterator[Chunk]:
-    """Yield the ensemble's chunks as they finish (in any order when ``jobs > 1``)."""
+                rounds: bool = False, stream: bool = False) -> Iterator[Chunk]:
+    """Yield the ensemble's chunks as they finish (in any order when ``jobs > 1``);
+    ``rounds`` and ``stream`` as in :func:`simulate_chunk`."""
     tasks = _chunks(scenario, runs)
     if jobs <= 1 or len(tasks) == 1:
         for start, stop in tasks:
-            yield simulate_chunk(scenario, seed, start, stop, rounds)
+            yield simulate_chunk(scenario, seed, start, stop, rounds, stream)
         return
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -185,13 +213,13 @@ def iter_chunks(scenario: Scenario, runs: int, seed: int, jobs: int = 1,
     window = 3 * jobs
     pending = iter(tasks)
     with worker_pool(min(jobs, len(tasks)), _init_worker, (scenario,)) as pool:
-        running = {pool.submit(_worker_chunk, seed, start, stop, rounds)
+        running = {pool.submit(_worker_chunk, seed, start, stop, rounds, stream)
                    for start, stop in itertools.islice(pending, window)}
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: f.result().start):
                 yield future.result()
-            running |= {pool.submit(_worker_chunk, seed, start, stop, rounds)
+            running |= {pool.submit(_worker_chunk, seed, start, stop, rounds, stream)
                         for start, stop in itertools.islice(pending, window - len(running))}
 
 
@@ -400,8 +428,6 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
         A result whose tally covers every run and whose per-run arrays hold the first
         :data:`SAMPLE_RUNS` runs.
     """
-    import csv
-
     from tqdm.auto import tqdm
 
     if jobs is None or jobs < 1:
@@ -409,10 +435,9 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
     tally = Tally(scenario, seed)
     kept: list[Chunk] = []
     waiting: dict[int, Chunk] = {}
-    writer = csv.writer(runs_csv, lineterminator="\n")
-    header = True
     following = 0
     by_round = inputs = None
+    drawn_rows: list[Chunk] = []  # drawn inputs waiting to fill a row group
     if rounds_parquet is not None or drawn_parquet is not None:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -425,34 +450,45 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
         inputs = pq.ParquetWriter(drawn_parquet, pa.schema(
             [("run", pa.int64())] + [(x.path, pa.float64()) for x in scenario.uncertain]),
             use_dictionary=False, write_statistics=False)
+
+    def write_drawn() -> None:
+        if drawn_rows:
+            drawn = np.concatenate([c.drawn for c in drawn_rows])
+            inputs.write_batch(_numeric_batch(
+                drawn_columns(scenario, drawn_rows[0].start, drawn), inputs.schema))
+            drawn_rows.clear()
+
     with tqdm(total=runs, unit="run", disable=None if progress is None else not progress,
               desc=scenario.id or "runs", leave=False) as bar:
-        for chunk in iter_chunks(scenario, runs, seed, jobs, rounds=by_round is not None):
+        for chunk in iter_chunks(scenario, runs, seed, jobs, rounds=by_round is not None,
+                                 stream=True):
             waiting[chunk.start] = chunk
             bar.update(chunk.outcome.size)
             while following in waiting:
                 c = waiting.pop(following)
-                tally.add(c.outcome, c.rounds, c.final, c.costliest, c.objected,
-                          c.objections_by_round, c.paid, c.fired)
-                columns = run_columns(scenario, c.start, c.outcome, c.rounds, c.final,
-                                      c.costliest, c.objected, c.paid, c.fired)
-                if header:
-                    writer.writerow(columns)
-                    header = False
-                writer.writerows(zip(*(_text(v) for v in columns.values()), strict=True))
+                tally.absorb(c.counts)
+                runs_csv.write(c.csv)
                 if by_round is not None:
                     by_round.write_table(pa.table(round_columns(scenario, c),
                                                   schema=by_round.schema))
                 if inputs is not None:
-                    inputs.write_batch(_numeric_batch(
-                        drawn_columns(scenario, c.start, c.drawn), inputs.schema))
+                    drawn_rows.append(c)
+                    if sum(x.outcome.size for x in drawn_rows) >= ROW_GROUP:
+                        write_drawn()
                 if c.start < SAMPLE_RUNS:
-                    kept.append(c)
+                    kept.append(replace(c, csv=None, counts=None))
                 following = c.start + c.outcome.size
+    if inputs is not None:
+        write_drawn()
     for writer_ in (by_round, inputs):
         if writer_ is not None:
             writer_.close()
     return EnsembleResult.from_chunks(scenario, seed, kept, tally)
+
+
+#: drawn.parquet is written in row groups of at least this many runs (a row group per
+#: chunk would make small ones, slow to write and to read).
+ROW_GROUP = 16384
 
 
 def _numeric_batch(columns: dict[str, np.ndarray], schema: Any) -> Any:

@@ -49,6 +49,35 @@ def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def increments(scenario: Scenario, outcome: np.ndarray, rounds: np.ndarray,
+               final: np.ndarray, costliest: np.ndarray, opposed: np.ndarray,
+               by_round: np.ndarray, paid: np.ndarray, fired: np.ndarray) -> dict[str, Any]:
+    """What a batch of runs adds to a :class:`Tally`: counts and sums, small enough to
+    send from a worker process."""
+    a = scenario.arrays
+    rmax = scenario.max_rounds
+    adopted = np.isin(outcome, _ADOPTED)
+    won = final[adopted]
+    labels = nearest_labels(scenario, won)
+    made = paid > 0
+    return {
+        "runs": outcome.size,
+        "outcomes": np.bincount(outcome, minlength=len(OUTCOMES)),
+        "rounds_sum": int(rounds.sum()),
+        "labels": [Counter(column) for column in labels],
+        "combos": Counter(zip(*labels, strict=True)),
+        "final_sum": won.sum(axis=0),
+        "opposed": opposed.sum(axis=0),
+        "costliest": np.bincount(costliest[costliest >= 0], minlength=a.n_members),
+        "by_round": by_round,
+        "reached": (rounds[:, None] >= np.arange(1, rmax + 1)).sum(axis=0),
+        "paid_runs": made.sum(axis=0),
+        "paid_sum": np.where(made, paid, 0.0).sum(axis=0),
+        "fired": fired.sum(axis=0),
+        "fired_adopted": (fired & adopted[:, None]).sum(axis=0),
+    }
+
+
 @dataclass(eq=False)
 class Tally:
     """Counts and sums over the runs added so far (see the module docstring)."""
@@ -89,27 +118,22 @@ class Tally:
             costliest: np.ndarray, opposed: np.ndarray, by_round: np.ndarray,
             paid: np.ndarray, fired: np.ndarray) -> None:
         """Add a batch of runs (arrays with one row per run, as in a chunk)."""
-        rmax = self.scenario.max_rounds
-        adopted = np.isin(outcome, _ADOPTED)
-        self.runs += outcome.size
-        self.outcomes += np.bincount(outcome, minlength=len(OUTCOMES))
-        self.rounds_sum += int(rounds.sum())
-        won = final[adopted]
-        labels = nearest_labels(self.scenario, won)
-        for k, column in enumerate(labels):
+        self.absorb(increments(self.scenario, outcome, rounds, final, costliest, opposed,
+                               by_round, paid, fired))
+
+    def absorb(self, counts: dict[str, Any]) -> None:
+        """Add a batch's :func:`increments` (computed here or in a worker process:
+        either way the same numbers are added in the same order)."""
+        self.runs += counts["runs"]
+        self.outcomes += counts["outcomes"]
+        self.rounds_sum += counts["rounds_sum"]
+        for k, column in enumerate(counts["labels"]):
             self.label_counts[k].update(column)
-        self.combos.update(zip(*labels, strict=True))
-        self.final_sum += won.sum(axis=0)
-        self.opposed += opposed.sum(axis=0)
-        self.costliest += np.bincount(costliest[costliest >= 0],
-                                      minlength=self.costliest.size)
-        self.by_round += by_round
-        self.reached += (rounds[:, None] >= np.arange(1, rmax + 1)).sum(axis=0)
-        made = paid > 0
-        self.paid_runs += made.sum(axis=0)
-        self.paid_sum += np.where(made, paid, 0.0).sum(axis=0)
-        self.fired += fired.sum(axis=0)
-        self.fired_adopted += (fired & adopted[:, None]).sum(axis=0)
+        self.combos.update(counts["combos"])
+        for name in ("final_sum", "opposed", "costliest", "by_round", "reached", "paid_runs",
+                     "paid_sum", "fired", "fired_adopted"):
+            array = getattr(self, name)
+            array += counts[name]
 
     # ------------------------------------------------------------------ reading
 
