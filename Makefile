@@ -15,7 +15,10 @@ $(VENV)/.installed: pyproject.toml scripts/find-python.sh
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	@touch $@
 
+# Bytecode for the package's own modules (an editable install has none, and where
+# PYTHONDONTWRITEBYTECODE is set Python would compile them at every start).
 venv: $(VENV)/.installed
+	@$(PY) -m compileall -q src
 
 demo: venv
 	$(VENV)/bin/consensus-sim run nato_tokyo_office --out $(OUT)

@@ -3,11 +3,16 @@
 Heavy modules (mesa, scipy, matplotlib, pydantic) are imported inside the commands
 that need them, so ``consensus-sim --help`` starts in a fraction of a second.
 Every bad input ends with one line on stderr and exit status 2.
+
+The command's parallelism is its worker processes (``--jobs``): numpy's BLAS runs
+one thread in it unless the environment says otherwise (starting a pool of BLAS
+threads costs more CPU than a short command's arithmetic).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +20,9 @@ from typing import Any
 import click
 
 from . import __version__
+
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # before numpy is imported (by a command)
 
 OUTCOME_NAMES = {
     "adopted": "adopted as proposed",

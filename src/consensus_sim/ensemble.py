@@ -16,7 +16,6 @@ import itertools
 import math
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -181,6 +180,7 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple) ->
     break. That, or a worker killed (e.g. out of memory), raises :class:`WorkersFailed`
     with a message that says what to do.
     """
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(),
@@ -428,7 +428,7 @@ def stream_ensemble(scenario: Scenario, runs: int, seed: int, jobs: int | None,
         A result whose tally covers every run and whose per-run arrays hold the first
         :data:`SAMPLE_RUNS` runs.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the plain bar: the command runs in a terminal
 
     if jobs is None or jobs < 1:
         jobs = 1 if runs < AUTO_SERIAL_BELOW else available_cores()
