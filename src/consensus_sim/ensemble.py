@@ -98,17 +98,11 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
 def csv_rows(scenario: Scenario, chunk: Chunk, header: bool = False) -> str:
     """A chunk's rows of the runs table as CSV text (floats with six decimals), after
     the header line with ``header``."""
-    import csv
-    import io
-
     columns = run_columns(scenario, chunk.start, chunk.outcome, chunk.rounds, chunk.final,
                           chunk.costliest, chunk.objected, chunk.paid, chunk.fired)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    if header:
-        writer.writerow(columns)
-    writer.writerows(zip(*(_text(v) for v in columns.values()), strict=True))
-    return text.getvalue()
+    lines = [",".join(map(_quoted, columns))] if header else []
+    lines += map(",".join, zip(*(_cells(v) for v in columns.values()), strict=True))
+    return "\n".join(lines) + "\n"
 
 
 _last_setup: tuple[Scenario, Any] | None = None
@@ -521,9 +515,25 @@ def round_columns(s: Scenario, chunk: Chunk) -> dict[str, Any]:
     }
 
 
-def _text(values: Any) -> list[str]:
-    """A column as CSV text: floats with six decimals, everything else as it is."""
+def _cells(values: Any) -> list[str]:
+    """A column as CSV cells: floats with six decimals, everything else as it is,
+    quoted where needed (as Python's csv module quotes them). Each distinct value is
+    formatted once: most columns take a few values only."""
     array = np.asarray(values)
+    if array.dtype == object:
+        array = array.astype(str)
+    elif array.dtype.kind == "f":
+        array = array + 0.0  # -0.0 as 0.0 (np.unique would merge them anyway)
+    distinct, where = np.unique(array, return_inverse=True)
     if array.dtype.kind == "f":
-        return [f"{v:.6f}" for v in array.tolist()]
-    return [str(v) for v in array.tolist()]
+        texts = [f"{v:.6f}" for v in distinct.tolist()]
+    else:
+        texts = [_quoted(str(v)) for v in distinct.tolist()]
+    return np.array(texts, dtype=object)[where.ravel()].tolist()
+
+
+def _quoted(text: str) -> str:
+    """A CSV cell as the csv module writes it (minimal quoting, quotes doubled)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
