@@ -232,3 +232,57 @@ def test_persuasion_gives_the_same_bits_on_every_path():
     two = run_ensemble(scenario, runs=40, seed=5, jobs=2)
     np.testing.assert_array_equal(one.final, two.final)
     np.testing.assert_array_equal(one.final, batch.final)
+
+
+@pytest.mark.parametrize("name", ["nato_tokyo_office", "unsc_resolution", "eu_council_qmv",
+                                  "nato_nordic_accession"])
+def test_screening_the_setters_types_changes_no_bit(name, monkeypatch):
+    # The engine skips members whose types all answer alike (kernel._unsure); weighing
+    # every type one by one must give the same weights and runs, bit for bit.
+    from consensus_sim import kernel
+
+    s = setup(load_scenario(name))
+    runs = np.arange(200)
+    screened = simulate(s, 4, runs)
+    monkeypatch.setattr(kernel, "_unsure", lambda low, high, cuts: np.ones(low.shape, bool))
+    full = simulate(s, 4, runs)
+    for field in ("outcome", "rounds", "final", "codes", "costliest"):
+        np.testing.assert_array_equal(getattr(screened, field), getattr(full, field))
+    # and the pass probabilities the setter weighs, screened or not
+    state = kernel.initial_state(s, run_uniforms(4, runs, s.n_uniforms), runs)
+    kernel.play_round(s, state, 1)
+    texts = kernel._private_texts(s, state)
+    unscreened = kernel.pass_probability(s, state, texts)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(kernel.pass_probability(s, state, texts), unscreened)
+
+
+def test_the_setters_types_follow_public_changes_and_their_range_is_exact():
+    # Types are kept as one sample and a composed map per run, member and dimension;
+    # moving a materialised copy step by step gives the same values (to rounding),
+    # and the range the engine screens with is exactly that of the values.
+    from consensus_sim import kernel
+
+    s = setup(load_scenario("nato_tokyo_office"))
+    runs = np.arange(64)
+    state = kernel.initial_state(s, run_uniforms(1, runs, s.n_uniforms), runs)
+    rng = np.random.default_rng(5)
+    values = {f: type_values(s, state, f, 0) for f in ("position", "salience")}
+    for step in range(12):
+        field = "position" if step % 2 else "salience"
+        g = rng.uniform(-0.5, 1.5, size=state.position_map.shape[1:])
+        c = rng.uniform(-0.3, 0.6, size=g.shape)
+        maps = state.position_map if field == "position" else state.salience_map
+        moved = kernel._move_types(maps, g, c)
+        if field == "position":
+            state.position_map = moved
+        else:
+            state.salience_map = moved
+        state.type_box = None
+        values[field] = np.clip(g[None, ..., 0] * values[field] + c[None, ..., 0], 0.0, 1.0)
+        now = type_values(s, state, field, 0)
+        np.testing.assert_allclose(now, values[field], rtol=0, atol=1e-12)
+        box = kernel._TypeBox.of(s, state)
+        low, high = getattr(box, field)
+        np.testing.assert_array_equal(low[..., 0], now.min(axis=0))
+        np.testing.assert_array_equal(high[..., 0], now.max(axis=0))
