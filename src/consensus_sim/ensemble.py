@@ -136,12 +136,10 @@ def _chunks(scenario: Scenario, runs: int) -> list[tuple[int, int]]:
     of runs only (never on the number of processes), so every sum over runs is added
     up in the same order on every executor: the same bytes out."""
     size = min(2500, max(16, math.ceil(runs / 16)))
-    if _setup(scenario).private:  # the setter's types take memory: smaller chunks
+    if _setup(scenario).private:  # the setter's weights take memory: about 8 MB a chunk
         from .kernel import HYPOTHESES
 
-        a = scenario.arrays
-        size = min(size, max(16, 4_000_000 // (a.n_members * HYPOTHESES
-                                               * a.status_quo.size * 8)))
+        size = min(size, max(16, 8_000_000 // (scenario.arrays.n_members * HYPOTHESES * 8)))
     return [(i, min(i + size, runs)) for i in range(0, runs, size)]
 
 
