@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from consensus_sim import NegotiationModel, run_ensemble, scenario_from_dict
 from consensus_sim.agents import ABSTAIN, OBJECT, SUPPORT
 from consensus_sim.kernel import persuade, respond
+
+from .conftest import run_cli
 
 
 def model_of(data, seed=0):
@@ -305,3 +309,47 @@ def test_exponents_below_one_search_the_grid():
     result = model_of(data).run()
     assert result.outcome == "adopted_amended"
     assert np.allclose(result.final * 10, np.round(result.final * 10))
+
+
+def test_an_event_on_blocking_cost_grows_isolation_round_by_round(trio):
+    # C (at 0.2, salience 1) loses (1 - 0.2)^2 - 0.2^2 = 0.6 from the full proposal.
+    # Every round its blocking cost grows by 0.3. Round 1: cost 0.3 < 0.6, C objects;
+    # the setter tables the most C accepts at cost 0.3: (x - 0.2)^2 - 0.04 <= 0.3,
+    # x = 0.2 + sqrt(0.34) = 0.783095. Round 2: cost 0.6, C's loss 0.3 < 0.6: adopted.
+    # Without the event C accepts only x <= 0.4.
+    trio["events"] = [{"id": "isolation", "per": "round", "probability": 1.0,
+                       "targets": ["C"], "affects": "blocking_cost", "change": 0.3}]
+    model = model_of(trio)
+    model.step()
+    assert model.state.blocking_cost[0, 2] == pytest.approx(0.3)
+    result = model.run()
+    assert model.state.blocking_cost[0, 2] == pytest.approx(0.6)
+    assert result.responses.tolist() == [[1, 1, -1], [1, 1, 0]]
+    assert result.outcome == "adopted_amended" and result.rounds == 2
+    assert result.final[0] == pytest.approx(0.2 + math.sqrt(0.34), abs=1e-9)
+    trio["events"] = []
+    assert model_of(trio).run().final[0] == pytest.approx(0.4, abs=1e-9)
+
+
+def test_an_event_on_tolerance_is_kept_at_least_zero_and_moves_the_setters_types(trio):
+    # Under private information the event is public: the setter's types of C move too.
+    trio["defaults"]["tolerance"] = 0.1
+    trio["events"] = [{"id": "reassured", "probability": 1.0, "round": 1, "targets": ["C"],
+                       "affects": "tolerance", "change": -0.25}]
+    trio["uncertainty"] = {"fields": {"actors.C.tolerance": {
+        "dist": "uniform", "low": 0.0, "high": 0.2}}}
+    model = model_of(trio)
+    drawn = model.state.tolerance[0, 2]
+    model.step()
+    assert model.state.tolerance[0, 2] == max(drawn - 0.25, 0.0) == 0.0
+    types = model.state.belief_tolerance[:, 0, 2]
+    assert types.shape == (32,) and np.all(types == 0.0)
+    assert model.state.belief_tolerance[0, 0, 0] == 0.1  # A untouched
+
+
+def test_an_event_on_costs_takes_no_dimensions(trio, write_yaml, capsys):
+    trio["events"] = [{"id": "e", "probability": 1.0, "affects": "tolerance",
+                       "dimensions": ["scope"], "change": 0.1}]
+    code, _, err = run_cli(capsys, "run", str(write_yaml(trio)), "--runs", "2", "--no-charts")
+    assert code == 2
+    assert "events[e].dimensions" in err and "allowed: no dimensions" in err

@@ -512,12 +512,14 @@ def fire_events(s: Setup, state: State, round_: int) -> np.ndarray:
 
     A firing event adds its ``change`` to its targets' salience (or position) on its
     dimensions, clipped to [0, 1]; a change of position moves the member's own view
-    (the persuasion anchor) too.
+    (the persuasion anchor) too. An event on tolerance or blocking cost adds its
+    ``change`` to the member's, kept at least 0. Events are public: the setter's
+    types move alike.
     """
     r = len(state.run)
     fired = np.zeros((r, len(s.events)), dtype=bool)
     once = each = 0
-    for j, (probability, per_round, _, on_salience, change, ix, _) in enumerate(s.events):
+    for j, (probability, per_round, _, field, change, ix, _) in enumerate(s.events):
         if per_round:
             fired[:, j] = state.event_draws[:, round_ - 1, each] < probability
             each += 1
@@ -527,23 +529,40 @@ def fire_events(s: Setup, state: State, round_: int) -> np.ndarray:
         hit = np.flatnonzero(fired[:, j])
         if not hit.size:
             continue
+        if field in ("tolerance", "blocking_cost"):
+            _move_costs(state, field, hit, ix[0].ravel(), change)
+            continue
         rows, dims = _as_slice(ix[0].ravel()), _as_slice(ix[1].ravel())
         if isinstance(rows, slice) and isinstance(dims, slice):
             index = (hit, rows, dims)
         else:
             index = np.ix_(hit, np.arange(len(state.position[0]))[rows],
                            np.arange(state.position.shape[2])[dims])
-        arrays = [state.salience if on_salience else state.position]
-        if not on_salience and state.anchor is not None:
+        arrays = [state.salience if field == "salience" else state.position]
+        if field == "position" and state.anchor is not None:
             arrays.append(state.anchor)
         for target in arrays:
             target[index] = np.clip(target[index] + change, 0.0, 1.0)
-        if state.belief is not None:  # events are public: the setter's types move too
+        if state.belief is not None:
             state.type_box = None
-            maps = state.salience_map if on_salience else state.position_map
+            maps = state.salience_map if field == "salience" else state.position_map
             at = (slice(None), *index)
             maps[at] = _move_types(maps[at], 1.0, change)
     return fired
+
+
+def _move_costs(state: State, field: str, hit: np.ndarray, rows: np.ndarray,
+                change: float) -> None:
+    """An event on the members' tolerance or blocking cost: add ``change``, keep >= 0
+    (for the members and, under private information, for every one of their types)."""
+    at = np.ix_(hit, rows)
+    target = getattr(state, field)  # (R, M)
+    target[at] = np.maximum(target[at] + change, 0.0)
+    types = getattr(state, f"belief_{field}")
+    if types is not None:  # (K', R, M)
+        state.type_box = None
+        at = (slice(None), *at)
+        types[at] = np.maximum(types[at] + change, 0.0)
 
 
 def pressure_delta(s: Setup, state: State, item: int) -> tuple[bool, Any, np.ndarray]:

@@ -367,7 +367,9 @@ class Event(_Strict):
     With ``per: run`` the event is drawn once per run and, if drawn, fires at the
     start of ``round``; with ``per: round`` it is drawn at the start of every round.
     When it fires, each target's salience (or position) on ``dimensions`` changes by
-    ``change``, clipped to [0, 1].
+    ``change``, clipped to [0, 1]; or its tolerance (or blocking cost) changes by
+    ``change``, kept at least 0: isolation, threats or linkage that grow round by
+    round.
     """
 
     id: Identifier
@@ -376,7 +378,7 @@ class Event(_Strict):
     per: Literal["run", "round"] = "run"
     round: Annotated[int, Field(ge=1)] = 1
     targets: tuple[str, ...] | None = None
-    affects: Literal["position", "salience"] = "salience"
+    affects: Literal["position", "salience", "tolerance", "blocking_cost"] = "salience"
     dimensions: tuple[str, ...] | None = None
     change: Annotated[float, Field(ge=-1.0, le=1.0)]
     sources: tuple[str, ...] = ()
@@ -553,7 +555,7 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         targets = e.targets if e.targets is not None else ids[:n_members]
         dim_mask = np.array([e.dimensions is None or d in e.dimensions for d in dims])
         target_rows = np.array([row[t] for t in targets], dtype=np.intp)
-        events.append((e.probability, e.per == "round", e.round, e.affects == "salience",
+        events.append((e.probability, e.per == "round", e.round, e.affects,
                        e.change, np.ix_(target_rows, dim_mask), dim_mask))
     setter = row[s.proposal.agenda_setter]
     return ScenarioArrays(
@@ -907,6 +909,10 @@ def _check_references(s: Scenario, source: str) -> None:
             if t not in members:
                 fail(f"{base}.targets", f"unknown member {t!r}; allowed: a member id "
                      f"({_few(members)})")
+        if e.dimensions is not None and e.affects in ("tolerance", "blocking_cost"):
+            fail(f"{base}.dimensions", f"an event on {e.affects} acts on the member, not "
+                 "on dimensions; allowed: no dimensions (they apply to position and "
+                 "salience)")
         for d in e.dimensions or ():
             if d not in seen:
                 fail(f"{base}.dimensions", f"unknown dimension {d!r}; allowed: {allowed_dims}")

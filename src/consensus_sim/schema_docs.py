@@ -160,9 +160,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "`round`: drawn at the start of every round.",
         "round": "With `per: run`, the round it fires in; at most `max_rounds`.",
         "targets": "Member ids affected. Default (none): all members.",
-        "affects": "What changes: the targets' salience or their position.",
-        "dimensions": "Dimension ids affected. Default (none): all.",
-        "change": "Added to the targets' salience or position, then clipped to [0, 1].",
+        "affects": "What changes: the targets' salience, position, tolerance or blocking "
+        "cost.",
+        "dimensions": "Dimension ids affected (position and salience only). Default "
+        "(none): all.",
+        "change": "Added to the targets' salience or position, then clipped to [0, 1]; "
+        "or to their tolerance or blocking cost, kept at least 0.",
         "sources": "Ids from `sources` behind the event.",
     },
     "Source": {
