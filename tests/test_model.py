@@ -108,14 +108,33 @@ def test_blocking_cost_shrinks_with_company():
 
 def test_unanimity_without_constructive_abstention_needs_a_yes(trio):
     trio["actors"][2]["tolerance"] = 0.7  # C tolerates x = 1 (loss 0.6): it abstains
+    trio["actors"].insert(3, {"id": "D", "type": "member", "position": {"scope": 1.0}})
     assert run(trio)[1].outcome == "adopted"
     trio["rule"] = {"type": "unanimity", "constructive_abstention": True}
-    assert run(trio)[1].outcome == "adopted"
+    assert run(trio)[1].outcome == "adopted"  # one abstainer of four stands aside
     trio["rule"] = {"type": "unanimity", "constructive_abstention": False}
     _, result = run(trio)
     # C must now prefer x to q: x <= 0.4
     assert result.outcome == "adopted_amended"
     assert result.final[0] == pytest.approx(0.4, abs=1e-8)
+
+
+def test_abstainers_holding_a_third_stop_a_decision_art_31_teu(trio):
+    # C tolerates x = 1 (loss 0.6 <= 0.7) and abstains: under consensus it stands
+    # aside. Under unanimity with constructive abstention C alone is a third of three
+    # members and, with equal weights, of the population: the decision is not adopted
+    # and the chair must win C's yes, x <= 0.4 (as without constructive abstention).
+    # If C holds only a fifth of the population (weights 2, 2, 1), it stands aside.
+    trio["actors"][2]["tolerance"] = 0.7
+    trio["rule"] = {"type": "unanimity", "constructive_abstention": True}
+    model, result = run(trio)
+    assert result.responses[0].tolist() == [1, 1, 0]
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(0.4, abs=1e-8)
+    assert result.costliest_blocker == "C"
+    for actor, weight in zip(trio["actors"][:3], (2.0, 2.0, 1.0), strict=True):
+        actor["weight"] = weight
+    assert run(trio)[1].outcome == "adopted"
 
 
 def test_external_pressure_moves_positions_and_raises_salience(trio):
@@ -187,6 +206,7 @@ def random_scenarios(draw):
         {"type": "consensus"},
         {"type": "silence"},
         {"type": "unanimity", "constructive_abstention": False},
+        {"type": "unanimity", "constructive_abstention": True},
         {"type": "majority"},
         {"type": "qualified_majority", "member_share": 0.5, "weight_share": 0.6},
         {"type": "veto_majority", "threshold": 0.5, "veto": ["M0"]},
@@ -218,8 +238,13 @@ def test_invariants_of_every_run(data, seed):
         # under consensus nothing adopted has an objector; without constructive
         # abstention everyone said yes
         assert OBJECT not in last
-        if data["rule"]["type"] == "unanimity":
+        if data["rule"] == {"type": "unanimity", "constructive_abstention": False}:
             assert np.all(last == SUPPORT)
+        if data["rule"] == {"type": "unanimity", "constructive_abstention": True}:
+            abstaining = last == 0  # fewer than a third of the members, or of the weight
+            weight = np.array([a["weight"] for a in data["actors"][:-1]])
+            assert (abstaining.sum() < len(last) / 3
+                    or weight[abstaining].sum() < weight.sum() / 3 - 1e-12)
     if not result.adopted:
         assert (last != SUPPORT).any()  # someone stood in the way
     if result.outcome == "deadlocked":

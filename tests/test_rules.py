@@ -46,12 +46,16 @@ def test_consensus_and_silence(rule, responses, adopted, blockers):
 @pytest.mark.parametrize(
     ("responses", "constructive", "adopted", "blockers", "need"),
     [
-        ((S, S, S), True, True, [], []),
-        ((S, S, S), False, True, [], []),
-        ((S, A, S), True, True, [], []),  # constructive abstention does not block
-        ((S, A, S), False, False, [1], [S]),  # without it an abstention is a no
-        ((X, A, S), True, False, [0], [A]),
-        ((X, A, S), False, False, [0, 1], [S, S]),
+        ((S, S, S, S), True, True, [], []),
+        ((S, S, S, S), False, True, [], []),
+        ((S, A, S, S), True, True, [], []),  # one abstainer of four does not block
+        ((S, A, S, S), False, False, [1], [S]),  # without it an abstention is a no
+        ((X, A, S, S), True, False, [0], [A]),
+        ((X, A, S, S), False, False, [0, 1], [S, S]),
+        # Art. 31(1) TEU: abstainers who are a third of the members (and of the
+        # weight) stop the decision; 2 of 4 are, and must vote yes
+        ((S, A, A, S), True, False, [1, 2], [S, S]),
+        ((X, A, A, S), True, False, [0, 1, 2], [A, S, S]),
     ],
 )
 def test_unanimity(responses, constructive, adopted, blockers, need):
@@ -59,6 +63,19 @@ def test_unanimity(responses, constructive, adopted, blockers, need):
     assert decision.adopted is adopted
     assert decision.blockers.tolist() == blockers
     assert decision.need.tolist() == need
+
+
+def test_constructive_abstention_stops_a_decision_at_a_third_of_members_and_weight():
+    # Nine members, three abstain: a third of the members. With equal weights they
+    # hold a third of the weight too: not adopted. If they hold only 3 of 12 (a
+    # quarter), the population condition fails and the decision is adopted.
+    responses = codes(A, A, A, S, S, S, S, S, S)
+    assert not unanimity(responses).adopted
+    assert unanimity(responses, weight=np.ones(9)).blockers.tolist() == [0, 1, 2]
+    small = np.array([1, 1, 1, 1, 1, 1, 2, 2, 2], dtype=float)  # abstainers: 3 of 12
+    assert unanimity(responses, weight=small).adopted
+    # two abstainers are fewer than a third of nine, whatever they weigh
+    assert unanimity(codes(A, A, S, S, S, S, S, S, S), weight=np.arange(9.0, 0, -1)).adopted
 
 
 def test_simple_majority_needs_more_than_half():

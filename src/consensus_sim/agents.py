@@ -75,15 +75,18 @@ class Actor(mesa.Agent):
         return float(utilities(self.position[None], self.salience[None], g,
                                np.asarray(x, dtype=float))[0])
 
-    def amend(self, blocking: np.ndarray) -> tuple[np.ndarray, bool, int]:
-        """As agenda setter, answer a blocked round (see :func:`.kernel.amend`).
+    def amend(self, blocking: np.ndarray, need: np.ndarray | None = None
+              ) -> tuple[np.ndarray, bool, int]:
+        """As agenda setter, answer a blocked round (see :func:`.kernel.amend`):
+        ``blocking`` and ``need`` as in the round's :class:`~.rules.Decision`.
 
         Returns:
             The text to table next, whether it withdraws instead, and the member row
             of the blocker most costly to win over.
         """
         m = self.model
-        pivot = kernel.costliest_blocker(m.setup, m.state, blocking[None])
+        pivot = kernel.costliest_blocker(m.setup, m.state, blocking[None],
+                                         None if need is None else need[None])
         text, withdraw = kernel.amend(m.setup, m.state, pivot)
         return text[0], bool(withdraw[0]), int(pivot[0])
 

@@ -193,7 +193,7 @@ class Setup:
     gamma: np.ndarray  # (N,)
     member_gamma: float | np.ndarray  # one exponent, or (M,)
     rule: RuleFunction
-    vote: bool  # the rule counts yes votes
+    vote: bool  # adoption turns on more than objections (rules.counts_more_than_objections)
     scaled: bool  # blocking cost scales with the others' objections
     need_support: bool  # every member must vote yes (unanimity without abstention)
     strategy: str
@@ -230,7 +230,7 @@ class Setup:
 
 def setup(scenario: Scenario) -> Setup:
     """The shared part of every run of ``scenario`` (see :class:`Setup`)."""
-    from .rules import blocking_cost_scaled, is_vote, rule_function
+    from .rules import blocking_cost_scaled, counts_more_than_objections, rule_function
     from .scenario import UnanimityRule
 
     a = scenario.arrays
@@ -268,7 +268,7 @@ def setup(scenario: Scenario) -> Setup:
         position=a.position, salience=a.salience,
         tolerance=a.tolerance[:m], blocking_cost=a.blocking_cost[:m], gamma=a.gamma,
         member_gamma=common if common is not None else a.gamma[:m],
-        rule=rule_function(scenario), vote=is_vote(scenario),
+        rule=rule_function(scenario), vote=counts_more_than_objections(scenario),
         scaled=blocking_cost_scaled(scenario),
         need_support=isinstance(rule, UnanimityRule) and not rule.constructive_abstention,
         strategy=scenario.proposal.concession, free=free, side=a.side, owner=owner,
@@ -280,7 +280,7 @@ def setup(scenario: Scenario) -> Setup:
         dim_rank=dim_rank, actor_rank=actor_rank, private=private, prior=prior,
         type_order=np.array([np.random.default_rng(_id_seed(i)).permutation(HYPOTHESES)
                              for i in a.member_ids], dtype=np.intp).reshape(m, HYPOTHESES),
-        veto=np.isin(np.array(a.member_ids), list(getattr(rule, "veto", ()))),
+        veto=_veto_holders(scenario),
         convex=bool(np.all(a.gamma >= 1.0)),
         types=SetterTypes.of(a, uncertain, prior, a.setter) if private else None,
     )
@@ -329,6 +329,18 @@ class SetterTypes:
                    high={f: tables[f].max(axis=0) for f in spans},
                    own=tuple((j, x) for j, x in enumerate(uncertain)
                              if x.row < m and x.row == setter))
+
+
+def _veto_holders(scenario: Scenario) -> np.ndarray:
+    """Members whose objection alone blocks under a rule that counts more than
+    objections: the veto holders of a veto majority; every member under unanimity
+    with constructive abstention."""
+    from .scenario import UnanimityRule
+
+    ids = np.array(scenario.arrays.member_ids)
+    if isinstance(scenario.rule, UnanimityRule):
+        return np.full(ids.size, scenario.rule.constructive_abstention)
+    return np.isin(ids, list(getattr(scenario.rule, "veto", ())))
 
 
 def _id_seed(text: str) -> int:
@@ -1311,14 +1323,21 @@ def best_expected_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     return choose(s, state, texts, ~same, gain, s.candidate_rank)
 
 
-def costliest_blocker(s: Setup, state: State, blocking: np.ndarray) -> np.ndarray:
+def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
+                      need: np.ndarray | None = None) -> np.ndarray:
     """Per run, the blocker most costly for the setter to win over: the one whose
     acceptance alone leaves the setter the worst best text (ties: the member id first
-    in alphabetical order). Returns member rows, (R,)."""
+    in alphabetical order). A blocker accepts a text when it gives the response the
+    rule needs of it (``need``, (R, M), from the decision): its yes (a loss of at
+    most 0), or only that it stop objecting (at most its tolerance plus blocking
+    cost). Returns member rows, (R,)."""
     r, m = blocking.shape
     loss_at = np.full((r, m), -np.inf)
     x = state.proposal
-    allowed = np.where(s.vote, 0.0, allowed_loss(s, state))
+    if need is None:
+        allowed = np.where(s.vote, 0.0, allowed_loss(s, state))
+    else:
+        allowed = np.where(need == SUPPORT, 0.0, state.tolerance + state.blocking_cost)
     free = np.flatnonzero(s.free)
     if s.candidates is None and free.size == 1 and s.convex:
         # on one free dimension: the setter's ideal clipped to each member's interval
@@ -1531,7 +1550,8 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
     paid = np.zeros((r, d))
     if blocked.size:
         sub = state if blocked.size == r else state.keep(blocked)
-        pivot = costliest_blocker(s, sub, decision.blocking[blocked])
+        pivot = costliest_blocker(s, sub, decision.blocking[blocked],
+                                  decision.need_all[blocked])
         costliest[blocked] = pivot
         if round_ < s.max_rounds:
             text, gives_up = amend(s, sub, pivot)

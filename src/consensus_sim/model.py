@@ -214,14 +214,14 @@ class NegotiationModel(mesa.Model):
             changed_text = bool(np.any(x != s.proposal))
             self._finish("adopted_amended" if changed_text else "adopted")
         else:
-            self._blocked(decision.blocking, t)
+            self._blocked(decision.blocking, decision.need_all, t)
         if self.datacollector is not None:
             self.datacollector.collect(self)
 
-    def _blocked(self, blocking: np.ndarray, t: int) -> None:
+    def _blocked(self, blocking: np.ndarray, need: np.ndarray, t: int) -> None:
         s = self.setup
         kernel.remember_blocked(self.state, t)
-        text, withdraw, pivot = self.agenda_setter.amend(blocking)
+        text, withdraw, pivot = self.agenda_setter.amend(blocking, need)
         self.costliest_blocker = self.spec.arrays.member_ids[pivot]
         if t >= s.max_rounds:
             self._finish("deadlocked")

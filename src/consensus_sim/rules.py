@@ -80,15 +80,34 @@ def silence(responses: np.ndarray) -> Decision:
     return consensus(responses)
 
 
-def unanimity(responses: np.ndarray, constructive_abstention: bool = True) -> Decision:
-    """Unanimity: every member must say yes. With constructive abstention (as in the
-    EU's common foreign and security policy, Art. 31 TEU) an abstainer does not block;
-    without it, an abstention counts as a no."""
-    if constructive_abstention:
-        blocking = responses == OBJECT
-        return _decision(~blocking.any(axis=-1), blocking, ABSTAIN)
-    blocking = responses != SUPPORT
-    return _decision(~blocking.any(axis=-1), blocking, SUPPORT)
+def unanimity(responses: np.ndarray, constructive_abstention: bool = True,
+              weight: np.ndarray | None = None) -> Decision:
+    """Unanimity: no member may vote no. Without constructive abstention an abstention
+    counts as a no, so every member must vote yes.
+
+    With constructive abstention (the EU's common foreign and security policy,
+    Art. 31(1) TEU) a member may abstain, and its abstention alone does not stop the
+    decision; but "if the members of the Council qualifying their abstention in this
+    way represent at least one third of the Member States comprising at least one
+    third of the population of the Union, the decision shall not be adopted". Here:
+    abstainers at least a third of the members and holding at least a third of the
+    total ``weight`` (equal weights if none). The abstainers then block, and would
+    have to vote yes; an objector would have to abstain.
+    """
+    objecting = responses == OBJECT
+    if not constructive_abstention:
+        blocking = responses != SUPPORT
+        return _decision(~blocking.any(axis=-1), blocking, SUPPORT)
+    abstaining = responses == ABSTAIN
+    n = responses.shape[-1]
+    weight = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
+    total = weight.sum()
+    enough_members = np.count_nonzero(abstaining, axis=-1) >= quota(1 / 3, n, inclusive=True)
+    enough_weight = (total <= 0) | (abstaining @ weight >= total / 3 - 1e-12)
+    stopped = enough_members & enough_weight
+    blocking = objecting | (abstaining & stopped[..., None])
+    need = np.where(objecting, ABSTAIN, SUPPORT).astype(np.int8)
+    return _decision(~objecting.any(axis=-1) & ~stopped, blocking, need)
 
 
 def majority(responses: np.ndarray, threshold: float = 0.5, inclusive: bool = False) -> Decision:
@@ -148,7 +167,8 @@ def rule_function(scenario: Scenario) -> RuleFunction:
         case SilenceRule():
             return silence
         case UnanimityRule():
-            return partial(unanimity, constructive_abstention=rule.constructive_abstention)
+            return partial(unanimity, constructive_abstention=rule.constructive_abstention,
+                           weight=a.weight[: a.n_members])
         case MajorityRule():
             return partial(majority, threshold=rule.threshold, inclusive=rule.inclusive)
         case QualifiedMajorityRule():
@@ -168,6 +188,16 @@ def blocking_cost_scaled(scenario: Scenario) -> bool:
     a visible act each objector pays for in full.
     """
     return not isinstance(scenario.rule, SilenceRule)
+
+
+def counts_more_than_objections(scenario: Scenario) -> bool:
+    """Whether adoption can turn on more than each member's not objecting (or, under
+    unanimity without constructive abstention, its yes): the voting rules, and
+    unanimity with constructive abstention, where enough abstainers stop a
+    decision. The setter must then play the response game out over its texts."""
+    rule = scenario.rule
+    return is_vote(scenario) or (isinstance(rule, UnanimityRule)
+                                 and rule.constructive_abstention)
 
 
 def is_vote(scenario: Scenario) -> bool:

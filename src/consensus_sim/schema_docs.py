@@ -28,7 +28,8 @@ _PARAMETERS = {
     "not objecting (paid in full under the `silence` rule).",
     "gamma": "Utility exponent γ in U(x) = −Σ s·|x − p|^γ: 2 makes losses grow "
     "quadratically with distance, 1 linearly.",
-    "weight": "Voting weight under `qualified_majority` (e.g. population in millions).",
+    "weight": "Weight (e.g. population in millions) under `qualified_majority`, and of "
+    "abstainers under `unanimity` with constructive abstention.",
 }
 
 #: Descriptions of the models and fields the schema leaves undescribed, by model name
@@ -102,8 +103,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "ConsensusRule": {"type": "Selects this rule."},
     "UnanimityRule": {
         "type": "Selects this rule.",
-        "constructive_abstention": "`true`: an abstainer does not block (Art. 31 TEU); "
-        "`false`: an abstention counts as a no.",
+        "constructive_abstention": "`true`: a member may abstain without blocking, "
+        "unless the abstainers are a third of the members holding a third of the total "
+        "`weight` (Art. 31(1) TEU); `false`: an abstention counts as a no.",
     },
     "SilenceRule": {"type": "Selects this rule."},
     "MajorityRule": {
