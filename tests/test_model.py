@@ -127,7 +127,7 @@ def test_abstainers_holding_a_third_stop_a_decision_art_31_teu(trio):
     # If C holds only a fifth of the population (weights 2, 2, 1), it stands aside.
     trio["actors"][2]["tolerance"] = 0.7
     trio["rule"] = {"type": "unanimity", "constructive_abstention": True}
-    model, result = run(trio)
+    _, result = run(trio)
     assert result.responses[0].tolist() == [1, 1, 0]
     assert result.outcome == "adopted_amended"
     assert result.final[0] == pytest.approx(0.4, abs=1e-8)
