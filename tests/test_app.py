@@ -191,3 +191,13 @@ def test_dashboard_command_rejects_a_bad_scenario_in_one_line(capsys):
         main(["dashboard", "no_such_scenario"])
     err = capsys.readouterr().err
     assert info.value.code == 2 and err.count("\n") == 1 and "no such file" in err
+
+
+def test_postponement_slider_lets_the_setter_postpone(page):
+    # Tokyo: the chair values the office as proposed; if keeping it alive for a later
+    # summit is worth all of that, it postpones after France's first objection.
+    box, rc, dashboard = page
+    rc.find(v.Slider, label="Postponement").widget.v_model = 1.0
+    assert dashboard.scenario.proposal.postponement == 1.0
+    click(rc, "Run to the end")
+    assert text(one(box, "cs-round")) == "Over after round 1: postponed to a later meeting."

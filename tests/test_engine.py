@@ -286,3 +286,19 @@ def test_the_setters_types_follow_public_changes_and_their_range_is_exact():
         low, high = getattr(box, field)
         np.testing.assert_array_equal(low[..., 0], now.min(axis=0))
         np.testing.assert_array_equal(high[..., 0], now.max(axis=0))
+
+
+def test_private_setter_weighs_failing_at_a_meeting_and_may_postpone():
+    # As in test_private_setter_learns_by_bayes_and_never_retables: after B (at 0.2)
+    # objects to 1, the level 0.5 passes with probability 0.010101 and gains the chair
+    # 0.75: expected gain 0.007576. If round 2 is a summit where failing costs the
+    # chair 0.01, tabling 0.5 is worth 0.007576 - (1 - 0.010101) * 0.01 = -0.002323 < 0:
+    # it withdraws in round 1. If keeping the proposal alive is worth a tenth of its
+    # gain (0.1 * 1 = 0.1), it postpones instead.
+    data = private_case("private").model_dump(exclude_none=True)
+    data["meetings"] = [{"id": "summit", "round": 2, "failure_cost": {"CH": 0.01}}]
+    model = first_run_with(scenario_from_dict(data), 0.2)
+    result = model.run()
+    assert (result.outcome, result.rounds) == ("withdrawn", 1)
+    data["proposal"]["postponement"] = 0.1
+    assert first_run_with(scenario_from_dict(data), 0.2).run().outcome == "postponed"

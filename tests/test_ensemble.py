@@ -99,7 +99,7 @@ def test_summary_numbers_agree_with_the_runs():
     s = noisy_trio()
     result = run_ensemble(s, runs=400, seed=7, jobs=1)
     summary = result.summary()
-    counts = np.bincount(result.outcome, minlength=4)
+    counts = np.bincount(result.outcome, minlength=len(OUTCOMES))
     assert summary["counts"] == dict(zip(OUTCOMES, counts.tolist(), strict=True))
     assert sum(summary["outcomes"].values()) == pytest.approx(1.0)
     for name, (lo, hi) in summary["ci95"].items():

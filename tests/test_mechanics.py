@@ -353,3 +353,48 @@ def test_an_event_on_costs_takes_no_dimensions(trio, write_yaml, capsys):
     code, _, err = run_cli(capsys, "run", str(write_yaml(trio)), "--runs", "2", "--no-charts")
     assert code == 2
     assert "events[e].dimensions" in err and "allowed: no dimensions" in err
+
+
+# ------------------------------------------------------------------ meetings, postponement
+
+
+def test_a_member_swallows_more_at_a_meeting_where_failing_costs_it(trio):
+    # C loses 0.6 from the full proposal and objects in round 1 (tolerance and
+    # blocking cost 0). Round 2 is the summit, and failing there costs C 0.7: its
+    # threshold becomes 0.7 >= 0.6. The chair, knowing it, tables its ideal again and
+    # C abstains: adopted as proposed.
+    trio["meetings"] = [{"id": "summit", "round": 2, "failure_cost": {"C": 0.7}}]
+    result = model_of(trio).run()
+    assert result.responses.tolist() == [[1, 1, -1], [1, 1, 0]]
+    assert (result.outcome, result.rounds) == ("adopted", 2)
+    batch = run_ensemble(scenario_from_dict(trio), runs=2, seed=0, jobs=1)
+    assert batch.outcome_counts()["adopted"] == 2 and batch.rounds.tolist() == [2, 2]
+    # with a failure cost of 0.5 C accepts (x - 0.2)^2 - 0.04 <= 0.5 at the summit:
+    # the chair tables x = 0.2 + sqrt(0.54) = 0.934847 for it
+    trio["meetings"][0]["failure_cost"] = {"C": 0.5}
+    result = model_of(trio).run()
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(0.2 + math.sqrt(0.54), abs=1e-9)
+
+
+@pytest.mark.parametrize(("share", "outcome"), [(0.7, "postponed"), (0.6, "adopted_amended")])
+def test_the_setter_postpones_rather_than_dilute(trio, share, outcome):
+    # The chair at 1 (salience 1): the proposal as it stands would gain it
+    # V(1) - V(0) = 0 - (-1) = 1; the most C accepts, x = 0.4, gains it
+    # -(0.6)^2 + 1 = 0.64. Keeping the proposal alive for a later meeting is worth
+    # share * 1: with 0.7 it postpones in round 1, with 0.6 it dilutes to 0.4.
+    trio["proposal"]["postponement"] = share
+    result = model_of(trio).run()
+    assert result.outcome == outcome
+    assert result.rounds == (1 if outcome == "postponed" else 2)
+    batch = run_ensemble(scenario_from_dict(trio), runs=3, seed=0, jobs=1)
+    assert batch.outcome_counts()[outcome] == 3
+
+
+def test_meetings_are_checked(trio, write_yaml, capsys):
+    trio["meetings"] = [{"id": "summit", "round": 9, "failure_cost": {"C": 0.1}}]
+    code, _, err = run_cli(capsys, "run", str(write_yaml(trio)), "--runs", "2", "--no-charts")
+    assert code == 2 and "meetings[summit].round" in err and "max_rounds" in err
+    trio["meetings"] = [{"id": "summit", "round": 2, "failure_cost": {"XX": 0.1}}]
+    code, _, err = run_cli(capsys, "run", str(write_yaml(trio)), "--runs", "2", "--no-charts")
+    assert code == 2 and "meetings[summit].failure_cost.XX" in err and "unknown actor" in err

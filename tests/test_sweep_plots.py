@@ -35,13 +35,17 @@ def points_table(parameters: dict[str, list], runs: list[int] | None = None,
     n = len(next(iter(parameters.values())))
     frame = pd.DataFrame({"point": np.arange(n), **parameters,
                           "runs": runs if runs is not None else [50] * n})
-    for name in ("adopted", "adopted_amended", "withdrawn", "deadlocked", "adopted_any"):
-        p = rng.uniform(0.1, 0.9, n).round(6)
-        frame[f"p_{name}"] = p
-        frame[f"p_{name}_low"] = (p - rng.uniform(0.01, 0.1, n)).round(6)
-        frame[f"p_{name}_high"] = (p + rng.uniform(0.01, 0.1, n)).round(6)
+    def shares(*names: str) -> None:
+        for name in names:
+            p = rng.uniform(0.1, 0.9, n).round(6)
+            frame[f"p_{name}"] = p
+            frame[f"p_{name}_low"] = (p - rng.uniform(0.01, 0.1, n)).round(6)
+            frame[f"p_{name}_high"] = (p + rng.uniform(0.01, 0.1, n)).round(6)
+
+    shares("adopted", "adopted_amended", "withdrawn", "deadlocked", "adopted_any")
     frame["mean_rounds"] = rng.uniform(1, 5, n).round(6)
     frame["mean_final_patrols"] = rng.uniform(0, 1, n).round(6)
+    shares("postponed")
     return frame
 
 
@@ -101,6 +105,15 @@ def test_curve_draws_only_the_outcomes_asked_for_in_the_outcome_chart_colours():
     assert {ln.get_gid() for ln in fig.axes[0].lines} == {"withdrawn", "deadlocked"}
     assert line(fig, "withdrawn").get_color() == OUTCOME_COLOURS["withdrawn"]
     assert set(bands(fig)) == {"withdrawn", "deadlocked"}
+
+
+def test_curve_leaves_out_postponed_where_no_point_has_it():
+    points = points_table({PATROLS: [0.0, 0.5]})
+    points["p_postponed"] = 0.0
+    fig = sweep_curve(points, PATROLS)
+    assert {ln.get_gid() for ln in fig.axes[0].lines} == set(SWEEP_OUTCOMES) - {"postponed"}
+    older = points.drop(columns=["p_postponed", "p_postponed_low", "p_postponed_high"])
+    assert len(sweep_curve(older, PATROLS).axes[0].lines) == len(SWEEP_OUTCOMES) - 1
 
 
 def test_curve_of_a_categorical_parameter_keeps_the_order_first_seen():

@@ -81,14 +81,15 @@ class Actor(mesa.Agent):
         ``blocking`` and ``need`` as in the round's :class:`~.rules.Decision`.
 
         Returns:
-            The text to table next, whether it withdraws instead, and the member row
-            of the blocker most costly to win over.
+            The text to table next, the move (``kernel.TABLE``, ``WITHDRAW`` or
+            ``POSTPONE``), and the member row of the blocker most costly to win over.
         """
         m = self.model
         pivot = kernel.costliest_blocker(m.setup, m.state, blocking[None],
                                          None if need is None else need[None])
-        text, withdraw = kernel.amend(m.setup, m.state, pivot)
-        return text[0], bool(withdraw[0]), int(pivot[0])
+        kernel.weigh_vote_of(m.setup, m.state, m.steps + 1)  # it weighs the next vote
+        text, move = kernel.amend(m.setup, m.state, pivot)
+        return text[0], int(move[0]), int(pivot[0])
 
     def learn(self, codes: np.ndarray) -> None:
         """As agenda setter, update its belief about the members from their responses
@@ -123,7 +124,8 @@ class Member(Actor):
 
     @property
     def blocking_cost(self) -> float:
-        return float(self.model.state.blocking_cost[0, self.row])
+        """Its blocking cost in this round's vote (with a meeting's failure cost)."""
+        return float(kernel.blocking_costs(self.model.state)[0, self.row])
 
     @property
     def response(self) -> str:
@@ -171,7 +173,8 @@ class Member(Actor):
         m = self.model
         x = np.asarray(x, dtype=float)[None]
         loss = kernel.losses(m.setup, m.state, x)
-        codes, _ = kernel.respond(loss, m.state.tolerance, m.state.blocking_cost, m.setup.scaled)
+        codes, _ = kernel.respond(loss, m.state.tolerance, kernel.blocking_costs(m.state),
+                                  m.setup.scaled)
         return bool(codes[0, self.row] == OBJECT)
 
 

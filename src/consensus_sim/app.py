@@ -57,6 +57,7 @@ OUTCOME_TEXT = {
     "adopted_amended": "adopted with a scope change",
     "withdrawn": "withdrawn by the agenda setter",
     "deadlocked": "deadlocked (no rounds left)",
+    "postponed": "postponed to a later meeting",
 }
 #: Response chips: symbol and Okabe–Ito colour, so the grid reads without colour too.
 RESPONSE_LOOK = {
@@ -125,6 +126,11 @@ class Dashboard:
 
     def set_concession(self, strategy: str) -> None:
         self.edit("proposal.concession", strategy)
+
+    def set_postponement(self, share: float) -> None:
+        """What keeping the proposal alive for a later meeting is worth to the setter
+        (0: it never postpones)."""
+        self.edit("proposal.postponement", round(float(share), 4))
 
     def set_seed(self, seed: int | None) -> None:
         """Use another seed for the stepped run and the ensemble; restarts the run."""
@@ -332,6 +338,13 @@ def Controls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
                       value=s.proposal.concession,
                       on_value=lambda c: act(dashboard.set_concession, c),
                       classes=["cs-concession"])
+        with solara.Div(classes=["cs-postponement"]):
+            solara.SliderFloat("Postponement", value=s.proposal.postponement, min=0.0,
+                               max=1.0, step=0.05,
+                               on_value=lambda share: act(dashboard.set_postponement, share))
+            solara.Text("what keeping the proposal alive for a later meeting is worth to "
+                        "the setter (share of its gain; 0 = never postpones)",
+                        classes=["cs-legend"])
         solara.InputInt("Seed", value=dashboard.seed,
                         on_value=lambda seed: act(dashboard.set_seed, seed), classes=["cs-seed"])
         if dashboard.edits:

@@ -29,7 +29,15 @@ OUTCOME_NAMES = {
     "adopted_amended": "adopted, scope changed",
     "withdrawn": "withdrawn",
     "deadlocked": "deadlocked",
+    "postponed": "postponed to a later meeting",
 }
+
+
+def shown_outcomes(scenario: Any, counts: dict[str, int]) -> dict[str, str]:
+    """The outcomes a summary lists, named: every one, but ``postponed`` only where the
+    scenario lets the setter postpone (or some run was)."""
+    return {key: name for key, name in OUTCOME_NAMES.items()
+            if key != "postponed" or counts.get(key) or scenario.proposal.postponement > 0}
 
 
 class InputError(click.ClickException):
@@ -659,7 +667,7 @@ def format_summary(summary: dict[str, Any], spec) -> str:
     lines.append(varied_inputs(spec))
     lines.append("")
     lines.append(f"  {'outcome':<24} {'share':>7}   95% interval")
-    for key, label in OUTCOME_NAMES.items():
+    for key, label in shown_outcomes(spec, summary["counts"]).items():
         lo, hi = summary["ci95"][key]
         lines.append(f"  {label:<24} {100 * summary['outcomes'][key]:6.1f}%   "
                      f"{100 * lo:5.1f}% – {100 * hi:5.1f}%")

@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 INDIFFERENCE = 1e-9
 #: The implicit ladder of a dimension that has no labelled levels.
 DEFAULT_GRID = np.linspace(0.0, 1.0, 11)
-#: Outcome codes, in the order of :data:`OUTCOMES`.
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
-ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED = range(4)
+#: Outcome codes, in the order of :data:`OUTCOMES` (``postponed`` last, so that the
+#: codes of the others stay as they were).
+OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed")
+ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED, POSTPONED = range(5)
+#: The setter's move after a blocked round (:func:`amend`).
+TABLE, WITHDRAW, POSTPONE = range(3)
 #: Candidate texts are scored in blocks of about this many numbers, to bound memory.
 _BLOCK = 1 << 20
 #: Under private information, the setter's belief about each member is a weighted
@@ -218,6 +221,8 @@ class Setup:
     veto: np.ndarray  # (M,) bool: members whose objection alone blocks under a voting rule
     convex: bool  # every exponent >= 1: each member's acceptance set is convex
     types: SetterTypes | None  # under private information, the setter's types
+    failure_cost: np.ndarray  # (max_rounds + 1, N): cost of failing at round t's meeting
+    postponement: float  # the setter's value of postponing, a share of the proposal's gain
 
     @property
     def n_uniforms(self) -> int:
@@ -283,6 +288,8 @@ def setup(scenario: Scenario) -> Setup:
         veto=_veto_holders(scenario),
         convex=bool(np.all(a.gamma >= 1.0)),
         types=SetterTypes.of(a, uncertain, prior, a.setter) if private else None,
+        failure_cost=np.vstack([a.failure_cost, np.zeros((1, len(a.actor_ids)))]),
+        postponement=scenario.proposal.postponement,
     )
 
 
@@ -393,6 +400,8 @@ class State:
     belief_blocking_cost: np.ndarray | None = None
     belief: np.ndarray | None = None
     type_box: _TypeBox | None = None  # the range of the setter's types, once computed
+    vote_round: int = 1  # the round whose vote is weighed (all live runs are in step)
+    meeting_cost: np.ndarray | float = 0.0  # (M,) members' cost of failing at its meeting
 
     def keep(self, rows: np.ndarray) -> State:
         """The state of the runs at ``rows`` only (indices or a boolean mask)."""
@@ -401,6 +410,8 @@ class State:
             value = getattr(self, f.name)
             if f.name == "type_box":
                 value = None if value is None else value.keep(rows)
+            elif f.name in ("vote_round", "meeting_cost"):
+                pass  # the same for every run
             elif value is not None:
                 value = value[:, rows] if f.name in RUNS_SECOND else value[rows]
             kept[f.name] = value
@@ -506,6 +517,19 @@ def belief_shares(state: State) -> np.ndarray:
     """The setter's probability of each type of each member, (K, R, M), summing to 1
     over the types."""
     return state.belief / state.belief.sum(axis=0)
+
+
+def weigh_vote_of(s: Setup, state: State, round_: int) -> None:
+    """Make the vote of ``round_`` the one weighed: members who object at a meeting
+    pay its failure cost as part of their blocking cost (:func:`blocking_costs`)."""
+    state.vote_round = round_
+    state.meeting_cost = s.failure_cost[min(round_, s.max_rounds + 1) - 1, : s.n_members]
+
+
+def blocking_costs(state: State) -> np.ndarray:
+    """Each member's blocking cost in the vote weighed (R, M): its own, plus what
+    failing at that round's meeting costs it."""
+    return state.blocking_cost + state.meeting_cost
 
 
 def remember_blocked(state: State, round_: int, rows: np.ndarray | slice = slice(None)) -> None:
@@ -716,7 +740,7 @@ def allowed_loss(s: Setup, state: State) -> np.ndarray:
     tolerance plus its whole blocking cost (0 where the rule needs its yes)."""
     if s.need_support:
         return np.zeros_like(state.tolerance)
-    return state.tolerance + state.blocking_cost
+    return state.tolerance + blocking_costs(state)
 
 
 # ----------------------------------------------------------------- the setter
@@ -764,7 +788,7 @@ def predicted_adoption(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
         if allowed is not None:
             out[:, start:start + step] = np.all(loss <= allowed, axis=-1)
             continue
-        codes, _ = respond(loss, state.tolerance[:, None], state.blocking_cost[:, None],
+        codes, _ = respond(loss, state.tolerance[:, None], blocking_costs(state)[:, None],
                            s.scaled)
         out[:, start:start + step] = s.rule(codes).adopted
     return out
@@ -854,7 +878,7 @@ class _Line:
         """Each member's interval (R, M) for the loss it allows; NaN where it accepts no
         text on the line (its fixed dimensions alone cost more)."""
         budget = self.base + allowed
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             reach = np.where(self.salience > 0,
                              (np.maximum(budget, 0.0) / self.salience) ** (1.0 / self.gamma),
                              np.inf)
@@ -872,10 +896,11 @@ def interval_texts(s: Setup, state: State, free_dim: int) -> np.ndarray:
     x = state.proposal
     line = _Line(s, state, k)
     ends = [objective_ideal(s, state)[:, None]]
-    thresholds = [np.zeros_like(state.tolerance), state.tolerance + state.blocking_cost,
+    cost = blocking_costs(state)
+    thresholds = [np.zeros_like(state.tolerance), state.tolerance + cost,
                   state.tolerance]
     if s.veto.any() and s.scaled and m > 1:  # a veto holder's threshold at every share
-        thresholds += [np.where(s.veto, state.tolerance + state.blocking_cost * j / (m - 1),
+        thresholds += [np.where(s.veto, state.tolerance + cost * j / (m - 1),
                                 np.nan) for j in range(1, m - 1)]
     for allowed in thresholds:
         ends += list(line.interval(allowed))
@@ -1186,6 +1211,7 @@ def learn(s: Setup, state: State, codes: np.ndarray) -> None:
     box = _TypeBox.of(s, state)
     low, high = _loss_bounds(s, box, x)
     (t_lo, t_hi), (c_lo, c_hi) = box.tolerance, box.blocking_cost
+    c_lo, c_hi = c_lo + state.meeting_cost, c_hi + state.meeting_cost
     zero = np.zeros_like(share)
     unsure = _unsure(low, high, [(zero + INDIFFERENCE, zero + INDIFFERENCE),
                                  (t_lo + c_lo * share + INDIFFERENCE,
@@ -1194,8 +1220,10 @@ def learn(s: Setup, state: State, codes: np.ndarray) -> None:
     if isinstance(cols, np.ndarray) and not cols.size:
         return
     loss = _type_loss(s, state, x, cols)  # (K, R, M')
+    meeting = np.broadcast_to(state.meeting_cost, (m,))[cols]
     threshold = objection_threshold(_column(state.belief_tolerance, cols),
-                                    _column(state.belief_blocking_cost, cols), share[:, cols])
+                                    _column(state.belief_blocking_cost, cols) + meeting,
+                                    share[:, cols])
     would_object = loss > threshold + INDIFFERENCE
     would_support = (loss <= INDIFFERENCE) & ~would_object
     # each type's answer as a code (SUPPORT 1, ABSTAIN 0, OBJECT -1), and whether it is
@@ -1241,9 +1269,9 @@ def pass_probability(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
         allowed = np.zeros((1, r, s.n_members))
         cut = (allowed[0] + INDIFFERENCE, allowed[0] + INDIFFERENCE)
     else:
-        allowed = state.belief_tolerance + state.belief_blocking_cost
-        cut = (box.tolerance[0] + box.blocking_cost[0] + INDIFFERENCE,
-               box.tolerance[1] + box.blocking_cost[1] + INDIFFERENCE)
+        allowed = state.belief_tolerance + state.belief_blocking_cost + state.meeting_cost
+        cut = (box.tolerance[0] + box.blocking_cost[0] + state.meeting_cost + INDIFFERENCE,
+               box.tolerance[1] + box.blocking_cost[1] + state.meeting_cost + INDIFFERENCE)
     for j in range(c):
         x = texts[:, j]
         low, high = _loss_bounds(s, box, x)
@@ -1273,7 +1301,8 @@ def _vote_pass_probability(s: Setup, state: State, texts: np.ndarray) -> np.ndar
     def picked(a: np.ndarray) -> np.ndarray:  # (K', R, M) -> (J, R, M)
         return np.take_along_axis(np.broadcast_to(a, (k, r, m)), picks, axis=0)
 
-    tol, cost = picked(state.belief_tolerance), picked(state.belief_blocking_cost)
+    tol = picked(state.belief_tolerance)
+    cost = picked(state.belief_blocking_cost) + state.meeting_cost
     out = np.empty((r, c))
     for j in range(c):
         loss = np.take_along_axis(np.broadcast_to(_type_loss(s, state, texts[:, j]), (k, r, m)),
@@ -1319,7 +1348,11 @@ def best_expected_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     ask = np.flatnonzero(np.any(~same & (worth > INDIFFERENCE), axis=0))
     gain = np.zeros(worth.shape)
     if ask.size:
-        gain[:, ask] = pass_probability(s, state, texts[:, ask]) * worth[:, ask]
+        passes = pass_probability(s, state, texts[:, ask])
+        gain[:, ask] = passes * worth[:, ask]
+        failing = s.failure_cost[state.vote_round - 1, s.setter]
+        if failing > 0:  # a text that fails at a meeting costs the setter too
+            gain[:, ask] -= (1.0 - passes) * failing
     return choose(s, state, texts, ~same, gain, s.candidate_rank)
 
 
@@ -1337,7 +1370,7 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
     if need is None:
         allowed = np.where(s.vote, 0.0, allowed_loss(s, state))
     else:
-        allowed = np.where(need == SUPPORT, 0.0, state.tolerance + state.blocking_cost)
+        allowed = np.where(need == SUPPORT, 0.0, state.tolerance + blocking_costs(state))
     free = np.flatnonzero(s.free)
     if s.candidates is None and free.size == 1 and s.convex:
         # on one free dimension: the setter's ideal clipped to each member's interval
@@ -1379,13 +1412,18 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
 
 
 def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The setter's move after a blocked round, for every run at once.
+    """The setter's move after a blocked round, for every run at once, for the vote
+    of ``state.vote_round`` (:func:`weigh_vote_of`).
 
     With complete information it finds its best passing text
-    (:func:`best_passing_text`) and withdraws when that text is no better for it than
-    the status quo (then no acceptable version is). With private information it finds
-    the text of greatest expected gain (:func:`best_expected_text`) and withdraws when
-    no text has a positive expected gain. Otherwise it tables, by its strategy:
+    (:func:`best_passing_text`): worth tabling when it is better for it than the
+    status quo (else no acceptable version is). With private information it finds the
+    text of greatest expected gain (:func:`best_expected_text`): worth tabling when
+    that gain is positive. It **postpones** (takes the proposal off this meeting's
+    agenda, alive for a later one) when keeping it alive is worth more to it, the
+    share ``postponement`` of what adopting the proposal as it stands would gain it,
+    than the text worth tabling, if any; otherwise it **withdraws** when no text is
+    worth tabling. The text it tables follows its strategy:
 
     - ``minimal``: that text (the Romer-Rosenthal optimum);
     - ``ladder``: that text, the best combination of labelled levels (never the
@@ -1396,37 +1434,43 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
       otherwise the best passing text.
 
     Returns:
-        The new text (R, d) and whether the setter withdraws (R,).
+        The new text (R, d) and the move (R,): :data:`TABLE`, :data:`WITHDRAW` or
+        :data:`POSTPONE`.
     """
     r = len(state.run)
     no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
+    hope = s.postponement * (objective(s, state, np.broadcast_to(s.proposal,
+                                                                 state.proposal.shape))
+                             - no_deal)
     if s.private:
         best, gain = best_expected_text(s, state)
-        withdraw = ~(gain > INDIFFERENCE)
-        if s.strategy != "split":
-            return best, withdraw
-        # what the setter believes of the blocker: its weighted mean type
+        worth = gain > INDIFFERENCE
+        postpone = hope > np.maximum(gain, 0.0) + INDIFFERENCE
+    else:
+        best, value = best_passing_text(s, state)
+        worth = value > no_deal + INDIFFERENCE
+        postpone = no_deal + hope > np.maximum(value, no_deal) + INDIFFERENCE
+    move = np.where(postpone, POSTPONE, np.where(worth, TABLE, WITHDRAW)).astype(np.int8)
+    if s.strategy != "split":
+        return best, move
+    if s.private:  # what the setter believes of the blocker: its weighted mean type
         rows = np.arange(r)
         weight = belief_shares(state)[:, rows, pivot]  # (K, R)
 
-        def mean(field: str) -> np.ndarray:  # the blocker's weighted mean type, (R, d)
+        def mean(field: str) -> np.ndarray:  # (R, d)
             return np.stack([(weight * type_values(s, state, field, j)[:, rows, pivot]).sum(
                 axis=0) for j in range(s.status_quo.size)], axis=1)
 
         target = mean("position")
         cares = (mean("salience") > 0) & s.free
     else:
-        best, value = best_passing_text(s, state)
-        withdraw = ~(value > no_deal + INDIFFERENCE)
         target = state.position[np.arange(r), pivot]  # (R, d)
         cares = (state.salience[np.arange(r), pivot] > 0) & s.free
-    if s.strategy != "split":
-        return best, withdraw
     half = np.where(cares, state.proposal + 0.5 * (target - state.proposal), state.proposal)
     moves = np.any(np.abs(half - state.proposal) > 1e-12, axis=1)
     worth = objective(s, state, half) > no_deal + INDIFFERENCE
     use_half = moves & worth
-    return np.where(use_half[:, None], half, best), withdraw
+    return np.where(use_half[:, None], half, best), move
 
 
 # ----------------------------------------------------------------- the batch driver
@@ -1497,8 +1541,9 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         out.outcome[where[result.adopted]] = np.where(changed[result.adopted], ADOPTED_AMENDED,
                                                       ADOPTED)
         out.outcome[where[result.withdrawn]] = WITHDRAWN
+        out.outcome[where[result.postponed]] = POSTPONED
         out.paid[where] += result.paid
-        going = blocked & ~result.withdrawn & (t < rmax)
+        going = blocked & ~result.withdrawn & ~result.postponed & (t < rmax)
         state.proposal = np.where(going[:, None], result.amended, state.proposal)
         if not going.all():
             where = where[going]
@@ -1519,6 +1564,7 @@ class Round:
     costliest: np.ndarray  # (R,) member row, -1 if adopted
     amended: np.ndarray  # (R, d) the setter's next text (the current one if none)
     withdrawn: np.ndarray  # (R,)
+    postponed: np.ndarray  # (R,)
     paid: np.ndarray  # (R, d)
 
 
@@ -1537,8 +1583,9 @@ def play_round(s: Setup, state: State, round_: int) -> Round:
 def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -> Round:
     """Steps 3 to 5 of a round (see :func:`play_round`)."""
     r, d = state.proposal.shape
+    weigh_vote_of(s, state, round_)
     loss = losses(s, state, state.proposal)
-    codes, threshold = respond(loss, state.tolerance, state.blocking_cost, s.scaled)
+    codes, threshold = respond(loss, state.tolerance, blocking_costs(state), s.scaled)
     decision = s.rule(codes)
     adopted = np.broadcast_to(decision.adopted, (r,))
     learn(s, state, codes)
@@ -1547,6 +1594,7 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
     costliest = np.full(r, -1, dtype=np.int16)
     amended = state.proposal.copy()
     withdrawn = np.zeros(r, dtype=bool)
+    postponed = np.zeros(r, dtype=bool)
     paid = np.zeros((r, d))
     if blocked.size:
         sub = state if blocked.size == r else state.keep(blocked)
@@ -1554,10 +1602,13 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
                                   decision.need_all[blocked])
         costliest[blocked] = pivot
         if round_ < s.max_rounds:
-            text, gives_up = amend(s, sub, pivot)
-            amended[blocked] = np.where(gives_up[:, None], sub.proposal, text)
-            withdrawn[blocked] = gives_up
-            moved = np.abs(text - sub.proposal) * ~gives_up[:, None]
+            weigh_vote_of(s, sub, round_ + 1)  # the setter weighs the next vote
+            text, move = amend(s, sub, pivot)
+            tabled = move == TABLE
+            amended[blocked] = np.where(tabled[:, None], text, sub.proposal)
+            withdrawn[blocked] = move == WITHDRAW
+            postponed[blocked] = move == POSTPONE
+            moved = np.abs(text - sub.proposal) * tabled[:, None]
             paid[blocked] = np.where(s.side, moved, 0.0)
     return Round(fired, codes, loss, threshold, adopted, decision.blocking, costliest,
-                 amended, withdrawn, paid)
+                 amended, withdrawn, postponed, paid)

@@ -192,6 +192,7 @@ class NegotiationModel(mesa.Model):
         kernel.persuade(s, state)
 
         x = self.proposal.copy()
+        kernel.weigh_vote_of(s, state, t)
         self.members.do("weigh", x)
         for _ in range(s.n_members):  # best responses, iterated from nobody objecting
             objecting = sum(self.members.get("objecting"))
@@ -221,13 +222,13 @@ class NegotiationModel(mesa.Model):
     def _blocked(self, blocking: np.ndarray, need: np.ndarray, t: int) -> None:
         s = self.setup
         kernel.remember_blocked(self.state, t)
-        text, withdraw, pivot = self.agenda_setter.amend(blocking, need)
+        text, move, pivot = self.agenda_setter.amend(blocking, need)
         self.costliest_blocker = self.spec.arrays.member_ids[pivot]
         if t >= s.max_rounds:
             self._finish("deadlocked")
             return
-        if withdraw:
-            self._finish("withdrawn")
+        if move != kernel.TABLE:
+            self._finish("withdrawn" if move == kernel.WITHDRAW else "postponed")
             return
         ids, dims = self.spec.arrays.actor_ids, self.spec.dimension_ids
         for k in np.flatnonzero(s.side & (text != self.proposal)):

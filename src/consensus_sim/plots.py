@@ -55,12 +55,14 @@ OUTCOME_LABELS = {
     "adopted": "adopted\nas proposed",
     "adopted_amended": "adopted with\na scope change",
     "withdrawn": "withdrawn",
+    "postponed": "postponed",
     "deadlocked": "deadlocked",
 }
 OUTCOME_COLOURS = {
     "adopted": _GREEN,
     "adopted_amended": _BLUE,
     "withdrawn": _ORANGE,
+    "postponed": _YELLOW,
     "deadlocked": _VERMILLION,
 }
 
@@ -216,10 +218,11 @@ def _round_ticks(ax: Axes, last_round: int) -> list[int]:
 def outcome_chart(result: EnsembleResult, ax: Axes | None = None) -> Figure:
     """Bar chart of how often each outcome occurred, with 95 % Wilson intervals.
 
-    The four outcomes are: adopted as proposed, adopted with a scope change,
-    withdrawn and deadlocked. Bars show the share of runs, error bars the Wilson
-    interval from :meth:`EnsembleResult.summary` (``ci95``), and each bar is labelled
-    with its percentage.
+    The outcomes are: adopted as proposed, adopted with a scope change, withdrawn,
+    postponed (shown where the scenario lets the setter postpone, or some run was)
+    and deadlocked. Bars show the share of runs, error bars the Wilson interval from
+    :meth:`EnsembleResult.summary` (``ci95``), and each bar is labelled with its
+    percentage.
 
     Args:
         result: the ensemble to chart.
@@ -231,13 +234,15 @@ def outcome_chart(result: EnsembleResult, ax: Axes | None = None) -> Figure:
     summary = result.summary()
     counts = result.outcome_counts()
     n = result.runs
-    share = np.array([counts[name] / n for name in OUTCOMES])
-    low, high = (np.array([summary["ci95"][name][i] for name in OUTCOMES]) for i in (0, 1))
+    shown = [o for o in OUTCOME_LABELS if o in OUTCOMES and (
+        o != "postponed" or counts[o] or result.scenario.proposal.postponement > 0)]
+    share = np.array([counts[name] / n for name in shown])
+    low, high = (np.array([summary["ci95"][name][i] for name in shown]) for i in (0, 1))
     with _style():
         fig, ax = _axes(ax, (9.0, 5.5))
-        x = np.arange(len(OUTCOMES))
+        x = np.arange(len(shown))
         yerr = 100 * np.clip(np.vstack([share - low, high - share]), 0, None)
-        ax.bar(x, 100 * share, width=0.62, color=[OUTCOME_COLOURS[o] for o in OUTCOMES],
+        ax.bar(x, 100 * share, width=0.62, color=[OUTCOME_COLOURS[o] for o in shown],
                yerr=yerr, capsize=8, error_kw={"elinewidth": 1.6, "capthick": 1.6,
                                                "ecolor": _BLACK},
                label="share of runs")
@@ -245,7 +250,7 @@ def outcome_chart(result: EnsembleResult, ax: Axes | None = None) -> Figure:
             ax.annotate(_percent(p), (xi, 100 * top), xytext=(0, 5),
                         textcoords="offset points", ha="center", va="bottom",
                         fontsize=_pt(13), fontweight="bold")
-        ax.set_xticks(x, [OUTCOME_LABELS[o] for o in OUTCOMES])
+        ax.set_xticks(x, [OUTCOME_LABELS[o] for o in shown])
         ax.set_xlabel("Outcome")
         ax.set_ylabel("Share of runs (%)")
         ax.set_ylim(0, 112)

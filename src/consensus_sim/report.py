@@ -481,10 +481,10 @@ def _uncertain_inputs(s: Scenario) -> str:
 
 def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:
     """The outcome table and the ensemble's key figures, from ``summary()``."""
-    from .cli import OUTCOME_NAMES  # the outcomes named as in the terminal summary
+    from .cli import shown_outcomes  # the outcomes named as in the terminal summary
 
     rows = []
-    for key, name in OUTCOME_NAMES.items():
+    for key, name in shown_outcomes(s, summary["counts"]).items():
         low, high = summary["ci95"][key]
         rows.append([_e(name), _e(f"{summary['counts'][key]:,}"),
                      _e(_pct(summary["outcomes"][key])),

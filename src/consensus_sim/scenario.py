@@ -107,13 +107,30 @@ class Dimension(_Strict):
 class Proposal(_Strict):
     """The initial proposal, who tables it and how it concedes when blocked.
 
-    ``side_payments: false`` forbids concessions on side dimensions.
+    ``side_payments: false`` forbids concessions on side dimensions. ``postponement``
+    is what keeping the proposal alive for a later meeting is worth to the setter, as
+    a share of what adopting it as proposed would gain it: with 0 (the default) it
+    never postpones.
     """
 
     position: dict[str, Fraction]
     agenda_setter: str
     concession: Literal["minimal", "split", "ladder"] = "minimal"
     side_payments: bool = True
+    postponement: Fraction = 0.0
+
+
+class Meeting(_Strict):
+    """A meeting at which the decision is due (a summit): the vote of ``round`` is
+    taken there. Failing at it (the text blocked in that round) costs each actor its
+    ``failure_cost`` (0 for actors not listed): a member that objects there pays it
+    as part of its blocking cost."""
+
+    id: Identifier
+    name: str = ""
+    round: Annotated[int, Field(ge=1)]
+    failure_cost: dict[str, NonNegative] = Field(default_factory=dict)
+    sources: tuple[str, ...] = ()
 
 
 class ConsensusRule(_Strict):
@@ -414,6 +431,7 @@ class Scenario(_Strict):
     groups: dict[Identifier, ActorParams] = Field(default_factory=dict)
     actors: tuple[Actor, ...] = Field(min_length=1)
     events: tuple[Event, ...] = ()
+    meetings: tuple[Meeting, ...] = ()
     listens_to: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     assumptions: tuple[str, ...] = ()
@@ -501,7 +519,10 @@ class ScenarioArrays:
     #: when no member listens to anyone
     influence: np.ndarray | None
     #: events: (probability, per round?, round, on salience?, change, ix index, dim mask)
-    events: tuple[tuple[float, bool, int, bool, float, tuple[np.ndarray, ...], np.ndarray], ...]
+    events: tuple[tuple[float, bool, int, str, float, tuple[np.ndarray, ...], np.ndarray], ...]
+    #: each actor's cost of failing at the meeting of each round (0 without one),
+    #: (max_rounds, n_actors)
+    failure_cost: np.ndarray | None = None
 
     @property
     def member_ids(self) -> tuple[str, ...]:
@@ -580,7 +601,17 @@ def _resolve(s: Scenario) -> ScenarioArrays:
                        dtype=np.intp),
         influence=_influence(s, row, n_members, capability),
         events=tuple(events),
+        failure_cost=_failure_cost(s, row),
     )
+
+
+def _failure_cost(s: Scenario, row: dict[str, int]) -> np.ndarray:
+    """Each actor's cost of failing at the meeting of each round, (max_rounds, N)."""
+    cost = np.zeros((s.max_rounds, len(row)))
+    for meeting in s.meetings:
+        for actor, value in meeting.failure_cost.items():
+            cost[meeting.round - 1, row[actor]] = value
+    return cost
 
 
 def _influence(s: Scenario, row: dict[str, int], n_members: int,
@@ -923,6 +954,28 @@ def _check_references(s: Scenario, source: str) -> None:
         if e.per == "run" and e.round > s.max_rounds:
             fail(f"{base}.round", f"round {e.round} comes after max_rounds "
                  f"({s.max_rounds}); allowed: 1 to {s.max_rounds}")
+    meeting_ids: set[str] = set()
+    meeting_rounds: set[int] = set()
+    for meeting in s.meetings:
+        base = f"meetings[{meeting.id}]"
+        if meeting.id in meeting_ids:
+            fail(f"{base}.id", "duplicate meeting id; each id must be unique")
+        meeting_ids.add(meeting.id)
+        if meeting.round > s.max_rounds:
+            fail(f"{base}.round", f"round {meeting.round} comes after max_rounds "
+                 f"({s.max_rounds}); allowed: 1 to {s.max_rounds}")
+        if meeting.round in meeting_rounds:
+            fail(f"{base}.round", f"another meeting is in round {meeting.round}; allowed: "
+                 "one meeting per round")
+        meeting_rounds.add(meeting.round)
+        for actor in meeting.failure_cost:
+            if actor not in ids:
+                fail(f"{base}.failure_cost.{actor}",
+                     f"unknown actor; allowed: an actor id ({_few(ids)})")
+        for ref in meeting.sources:
+            if ref not in source_ids:
+                fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under "
+                     f"sources ({_few(source_ids) or 'none defined'})")
     seen_sources: set[str] = set()
     for src in s.sources:
         if src.id in seen_sources:

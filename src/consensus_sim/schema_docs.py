@@ -57,6 +57,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "actors": "The members (who vote) and the non-voting actors; ids must be unique "
         "and at least one actor must be a `member`.",
         "events": "Shocks that may fire during a run; ids must be unique.",
+        "meetings": "Meetings at which the decision is due (summits), with what failing "
+        "at each costs each actor; ids must be unique.",
         "listens_to": "Persuasion: `listener: {source: weight}`, the listener a member "
         "id or `all`, the source an actor id or `all`. When given, every listening member "
         "moves each round by the Friedkin–Johnsen update (see [model.md](model.md)).",
@@ -99,6 +101,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "passing combination of labelled levels).",
         "side_payments": "Whether the setter (or a side dimension's payer) may concede "
         "on side dimensions.",
+        "postponement": "What keeping the proposal alive for a later meeting is worth to "
+        "the setter, as a share of what adopting it as proposed would gain it (0 to 1). "
+        "When blocked, it postpones when that beats every text it could table; 0 (the "
+        "default): it never postpones.",
     },
     "ConsensusRule": {"type": "Selects this rule."},
     "UnanimityRule": {
@@ -108,6 +114,18 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "`weight` (Art. 31(1) TEU); `false`: an abstention counts as a no.",
     },
     "SilenceRule": {"type": "Selects this rule."},
+    "Meeting": {
+        "": "A meeting at which the decision is due (a summit): the vote of its round is "
+        "taken there.",
+        "id": "Names the meeting; unique.",
+        "name": "For people: the meeting's name.",
+        "round": "The round whose vote is taken at the meeting; at most `max_rounds`; one "
+        "meeting per round.",
+        "failure_cost": "Per actor id, what failing at the meeting (the text blocked in "
+        "its round) costs it; 0 for actors not listed. A member that objects there pays "
+        "it as part of its blocking cost; the setter weighs it when it tables a text.",
+        "sources": "Ids from `sources` behind the meeting and its costs.",
+    },
     "MajorityRule": {
         "type": "Selects this rule.",
         "threshold": "Share of the members that must vote yes: more than it, or at "

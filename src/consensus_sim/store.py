@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 #: How the runs of different points draw their random numbers (see :mod:`.sweep`).
 RANDOM_NUMBERS = "common"
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked")
+OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed")
 
 
 @dataclass(frozen=True)

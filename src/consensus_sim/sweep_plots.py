@@ -57,7 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["save_sweep_charts", "sensitivity_chart", "sweep_curve", "sweep_heatmap"]
 
 #: The outcomes a sweep reports a share of, as in ``points.csv``.
-SWEEP_OUTCOMES = ("adopted_any", "adopted", "adopted_amended", "withdrawn", "deadlocked")
+SWEEP_OUTCOMES = ("adopted_any", "adopted", "adopted_amended", "withdrawn", "postponed",
+                  "deadlocked")
 
 #: How each outcome is named in a legend (one line each).
 SWEEP_OUTCOME_LABELS = {
@@ -70,7 +71,7 @@ SWEEP_OUTCOME_COLOURS = {"adopted_any": _BLACK, **OUTCOME_COLOURS}
 
 #: Markers of the outcomes, so that lines stay apart where colours are hard to tell.
 _MARKERS = {"adopted_any": "o", "adopted": "s", "adopted_amended": "D", "withdrawn": "^",
-            "deadlocked": "v"}
+            "postponed": "P", "deadlocked": "v"}
 
 #: Columns of the per-point table that are not parameters.
 _FIXED_COLUMNS = ("point", "runs", "mean_rounds")
@@ -190,6 +191,7 @@ _SHARE_TEXT = {
     "adopted": "Probability of adoption as proposed",
     "adopted_amended": "Probability of adoption with a scope change",
     "withdrawn": "Probability that the proposal is withdrawn",
+    "postponed": "Probability that the proposal is postponed",
     "deadlocked": "Probability of deadlock",
 }
 
@@ -209,7 +211,7 @@ def _metric_text(metric: str) -> str:
 
 
 def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
-                outcomes: tuple[str, ...] = SWEEP_OUTCOMES,
+                outcomes: tuple[str, ...] | None = None,
                 title: str | None = None) -> Figure:
     """How likely each outcome is as one parameter of a sweep varies.
 
@@ -231,7 +233,8 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
         points: the per-point table of a sweep (``SweepResult.points()``).
         parameter: the column (field path) to put on the x axis.
         ax: axes to draw into; a new figure when None.
-        outcomes: which outcomes to draw, from :data:`SWEEP_OUTCOMES`.
+        outcomes: which outcomes to draw, from :data:`SWEEP_OUTCOMES`; by default
+            all of them, but ``postponed`` only where some point has it.
         title: first title line (e.g. the scenario's title); by default a generic one.
 
     Returns:
@@ -241,6 +244,9 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
         ValueError: ``parameter`` or an outcome's columns are missing, ``outcomes``
             names an unknown outcome or none, or ``points`` has no rows.
     """
+    if outcomes is None:
+        outcomes = tuple(o for o in SWEEP_OUTCOMES if o != "postponed" or (
+            "p_postponed" in points.columns and bool((points["p_postponed"] > 0).any())))
     unknown = [o for o in outcomes if o not in SWEEP_OUTCOMES]
     if unknown or not outcomes:
         raise ValueError(f"outcomes must be some of {', '.join(SWEEP_OUTCOMES)}; "
