@@ -401,6 +401,32 @@ class Event(_Strict):
     sources: tuple[str, ...] = ()
 
 
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class HistoryChange(_Strict):
+    """A change to a historical case's inputs after they were fixed, and why."""
+
+    date: IsoDate
+    change: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class History(_Strict):
+    """What really happened, for backtests (``consensus-sim backtest``): the real
+    outcome class and adopted text, with sources, and when the inputs were fixed.
+    Inputs are never tuned to the known outcome; a later change to them is logged in
+    ``changes`` with its reason."""
+
+    decided: IsoDate
+    outcome: Literal["adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed"]
+    text: dict[str, Fraction] | None = None
+    inputs_fixed: IsoDate
+    sources: tuple[str, ...] = Field(min_length=1)
+    notes: str = ""
+    changes: tuple[HistoryChange, ...] = ()
+
+
 class Source(_Strict):
     id: Identifier
     citation: str = Field(min_length=1)
@@ -435,6 +461,7 @@ class Scenario(_Strict):
     listens_to: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     assumptions: tuple[str, ...] = ()
+    history: History | None = None
 
     @cached_property
     def arrays(self) -> ScenarioArrays:
@@ -975,6 +1002,25 @@ def _check_references(s: Scenario, source: str) -> None:
         for ref in meeting.sources:
             if ref not in source_ids:
                 fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under "
+                     f"sources ({_few(source_ids) or 'none defined'})")
+    if s.history is not None:
+        h = s.history
+        adopted = h.outcome in ("adopted", "adopted_amended")
+        if h.text is not None and not adopted:
+            fail("history.text", f"the outcome is {h.outcome!r}: no text was adopted; "
+                 "allowed: a text only with 'adopted' or 'adopted_amended'")
+        if h.outcome == "adopted_amended" and h.text is None:
+            fail("history.text", "give the text adopted (a number for every dimension)")
+        if h.text is not None:
+            for d in h.text:
+                if d not in seen:
+                    fail(f"history.text.{d}", f"unknown dimension; allowed: {allowed_dims}")
+            for d in dims:
+                if d not in h.text:
+                    fail(f"history.text.{d}", "missing; give a number for every dimension")
+        for ref in h.sources:
+            if ref not in source_ids:
+                fail("history.sources", f"unknown source {ref!r}; allowed: an id under "
                      f"sources ({_few(source_ids) or 'none defined'})")
     seen_sources: set[str] = set()
     for src in s.sources:

@@ -59,6 +59,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "events": "Shocks that may fire during a run; ids must be unique.",
         "meetings": "Meetings at which the decision is due (summits), with what failing "
         "at each costs each actor; ids must be unique.",
+        "history": "For a historical case: the real outcome and text, with sources and "
+        "the date the inputs were fixed (see `consensus-sim backtest`).",
         "listens_to": "Persuasion: `listener: {source: weight}`, the listener a member "
         "id or `all`, the source an actor id or `all`. When given, every listening member "
         "moves each round by the Friedkin–Johnsen update (see [model.md](model.md)).",
@@ -114,6 +116,25 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "`weight` (Art. 31(1) TEU); `false`: an abstention counts as a no.",
     },
     "SilenceRule": {"type": "Selects this rule."},
+    "History": {
+        "": "What really happened, for backtests (`consensus-sim backtest`).",
+        "decided": "When the real decision (or its failure) was recorded, YYYY-MM-DD.",
+        "outcome": "The real outcome class: `adopted`, `adopted_amended`, `withdrawn`, "
+        "`deadlocked` or `postponed`.",
+        "text": "The text adopted, a number for every dimension (with `adopted_amended`; "
+        "with `adopted` it is the proposal).",
+        "inputs_fixed": "When the scenario's inputs were fixed, YYYY-MM-DD; a later "
+        "change goes under `changes`.",
+        "sources": "Ids from `sources` behind the recorded outcome and text.",
+        "notes": "For people: how the outcome and text were read from the sources.",
+        "changes": "Every change to the inputs after `inputs_fixed`, with its reason.",
+    },
+    "HistoryChange": {
+        "": "A change to a historical case's inputs after they were fixed.",
+        "date": "When, YYYY-MM-DD.",
+        "change": "What changed (field paths and values).",
+        "reason": "Why (a new source, an error found); never to fit the known outcome.",
+    },
     "Meeting": {
         "": "A meeting at which the decision is due (a summit): the vote of its round is "
         "taken there.",
