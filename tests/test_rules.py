@@ -150,3 +150,11 @@ def test_rule_function_follows_the_scenario(trio):
     trio["actors"][0]["weight"] = 8.0
     rule = rule_function(scenario_from_dict(trio))
     assert rule(codes(S, X, S)).adopted and not rule(codes(X, S, S)).adopted
+
+
+def test_abstentions_never_stop_a_decision_under_art_238_4_tfeu():
+    responses = codes(A, A, A, A, S)  # four abstainers of five
+    assert not unanimity(responses).adopted  # Art. 31(1) TEU: a third stops it
+    decision = unanimity(responses, stop_at=None)  # Art. 238(4) TFEU
+    assert decision.adopted and decision.blockers.tolist() == []
+    assert unanimity(codes(X, A, S, S, S), stop_at=None).blockers.tolist() == [0]

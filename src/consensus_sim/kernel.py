@@ -346,7 +346,9 @@ def _veto_holders(scenario: Scenario) -> np.ndarray:
 
     ids = np.array(scenario.arrays.member_ids)
     if isinstance(scenario.rule, UnanimityRule):
-        return np.full(ids.size, scenario.rule.constructive_abstention)
+        rule = scenario.rule
+        return np.full(ids.size, rule.constructive_abstention
+                       and rule.abstainers_stop_at is not None)
     return np.isin(ids, list(getattr(scenario.rule, "veto", ())))
 
 

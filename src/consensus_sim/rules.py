@@ -81,7 +81,7 @@ def silence(responses: np.ndarray) -> Decision:
 
 
 def unanimity(responses: np.ndarray, constructive_abstention: bool = True,
-              weight: np.ndarray | None = None) -> Decision:
+              weight: np.ndarray | None = None, stop_at: float | None = 1 / 3) -> Decision:
     """Unanimity: no member may vote no. Without constructive abstention an abstention
     counts as a no, so every member must vote yes.
 
@@ -90,20 +90,25 @@ def unanimity(responses: np.ndarray, constructive_abstention: bool = True,
     decision; but "if the members of the Council qualifying their abstention in this
     way represent at least one third of the Member States comprising at least one
     third of the population of the Union, the decision shall not be adopted". Here:
-    abstainers at least a third of the members and holding at least a third of the
-    total ``weight`` (equal weights if none). The abstainers then block, and would
-    have to vote yes; an objector would have to abstain.
+    abstainers at least ``stop_at`` (a third) of the members and holding at least
+    that share of the total ``weight`` (equal weights if none). The abstainers then
+    block, and would have to vote yes; an objector would have to abstain. With
+    ``stop_at`` None abstentions never stop a decision (Art. 238(4) TFEU:
+    "Abstentions ... shall not prevent the adoption by the Council of acts which
+    require unanimity").
     """
     objecting = responses == OBJECT
     if not constructive_abstention:
         blocking = responses != SUPPORT
         return _decision(~blocking.any(axis=-1), blocking, SUPPORT)
+    if stop_at is None:
+        return _decision(~objecting.any(axis=-1), objecting, ABSTAIN)
     abstaining = responses == ABSTAIN
     n = responses.shape[-1]
     weight = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
     total = weight.sum()
-    enough_members = np.count_nonzero(abstaining, axis=-1) >= quota(1 / 3, n, inclusive=True)
-    enough_weight = (total <= 0) | (abstaining @ weight >= total / 3 - 1e-12)
+    enough_members = np.count_nonzero(abstaining, axis=-1) >= quota(stop_at, n, inclusive=True)
+    enough_weight = (total <= 0) | (abstaining @ weight >= stop_at * total - 1e-12)
     stopped = enough_members & enough_weight
     blocking = objecting | (abstaining & stopped[..., None])
     need = np.where(objecting, ABSTAIN, SUPPORT).astype(np.int8)
@@ -168,7 +173,7 @@ def rule_function(scenario: Scenario) -> RuleFunction:
             return silence
         case UnanimityRule():
             return partial(unanimity, constructive_abstention=rule.constructive_abstention,
-                           weight=a.weight[: a.n_members])
+                           weight=a.weight[: a.n_members], stop_at=rule.abstainers_stop_at)
         case MajorityRule():
             return partial(majority, threshold=rule.threshold, inclusive=rule.inclusive)
         case QualifiedMajorityRule():
@@ -196,8 +201,8 @@ def counts_more_than_objections(scenario: Scenario) -> bool:
     unanimity with constructive abstention, where enough abstainers stop a
     decision. The setter must then play the response game out over its texts."""
     rule = scenario.rule
-    return is_vote(scenario) or (isinstance(rule, UnanimityRule)
-                                 and rule.constructive_abstention)
+    return is_vote(scenario) or (isinstance(rule, UnanimityRule) and rule.constructive_abstention
+                                 and rule.abstainers_stop_at is not None)
 
 
 def is_vote(scenario: Scenario) -> bool:

@@ -140,10 +140,14 @@ class ConsensusRule(_Strict):
 
 
 class UnanimityRule(_Strict):
-    """Every member must say yes; with constructive abstention, abstaining does not block."""
+    """No member may say no. With constructive abstention a member may abstain; the
+    abstainers stop the decision when they are at least ``abstainers_stop_at`` of the
+    members and of the total weight (Art. 31(1) TEU: one third), never when it is
+    null (Art. 238(4) TFEU). Without it every member must say yes."""
 
     type: Literal["unanimity"]
     constructive_abstention: bool = True
+    abstainers_stop_at: Annotated[float, Field(gt=0.0, le=1.0)] | None = 1 / 3
 
 
 class SilenceRule(_Strict):

@@ -112,8 +112,13 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "UnanimityRule": {
         "type": "Selects this rule.",
         "constructive_abstention": "`true`: a member may abstain without blocking, "
-        "unless the abstainers are a third of the members holding a third of the total "
-        "`weight` (Art. 31(1) TEU); `false`: an abstention counts as a no.",
+        "unless the abstainers reach `abstainers_stop_at`; `false`: an abstention counts "
+        "as a no.",
+        "abstainers_stop_at": "With constructive abstention: abstainers who are at least "
+        "this share of the members and hold at least this share of the total `weight` "
+        "stop the decision (default 1/3, Art. 31(1) TEU, the EU's foreign and security "
+        "policy); `null`: abstentions never stop it (Art. 238(4) TFEU, other unanimity "
+        "votes of the Council).",
     },
     "SilenceRule": {"type": "Selects this rule."},
     "History": {
