@@ -543,6 +543,76 @@ def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
                                           na_rep="no text"))
 
 
+@cli.command()
+@click.argument("folder", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Runs per case.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0 = all cores, 1 = no subprocess).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_chart_output_options("backtest.csv, backtest.json")
+@_style_option
+def backtest(folder: Path | None, runs: int, seed: int, jobs: int, as_json: bool,
+             out_dir: Path | None, fmt: str) -> None:
+    """Score the simulation, and the classic models, against real decisions.
+
+    Runs every case of FOLDER (scenario files with a `history` section; by default
+    the historical library installed with the package, and the bundled Tokyo and
+    Nordic scenarios) and reports, per case, the share of runs in the real outcome
+    class and with the real text, whether the real class is the modal one, and the
+    Brier and log scores; the classic models' text forecasts where a text was
+    adopted.
+    """
+    from .backtest import backtest as run_backtest
+    from .backtest import cases
+
+    paths = _guard(cases, folder)
+    if not paths:
+        raise InputError(f"{folder}: no scenario file with a `history` section; allowed: "
+                         "a folder of scenario files that record what happened "
+                         "(see docs/validation.md)")
+    for path in paths:
+        _load(str(path))
+    result = _guard(run_backtest, folder, runs=runs, seed=seed, jobs=jobs or None)
+    if out_dir is not None:
+        _prepare_dir(out_dir)
+        result.table().to_csv(out_dir / "backtest.csv", index=False, float_format="%.6f")
+        (out_dir / "backtest.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        from .backtest import backtest_chart
+        from .plots import save_figure
+
+        save_figure(backtest_chart(result), out_dir / f"backtest.{fmt}")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.echo(format_backtest(result))
+
+
+def format_backtest(result) -> str:
+    """The backtest as a table for the terminal."""
+    lines = [f"{'case':<40} {'real':<16} {'P(real)':>8} {'P(text)':>8}  {'modal':<16} "
+             f"{'Brier':>6} {'log':>6}"]
+    for s in result.scores:
+        text = "" if s.p_text is None else f"{100 * s.p_text:.1f}%"
+        lines.append(f"{s.case[:40]:<40} {s.real_outcome:<16} {100 * s.p_outcome:7.1f}% "
+                     f"{text:>8}  {s.modal + (' ✓' if s.hit else ''):<16} {s.brier:6.3f} "
+                     f"{s.log_score:6.2f}")
+    summary = result.summary()
+    lines.append("")
+    lines.append(f"{summary['cases']} cases, {result.scores[0].runs} runs each: modal class "
+                 f"right in {summary['hits']}; mean P(real) {100 * summary['mean_p_outcome']:.1f}%, "
+                 f"mean Brier {summary['mean_brier']:.3f}, mean log score "
+                 f"{summary['mean_log_score']:.2f}")
+    classic = {m: v for m, v in summary["classic_text_hits"].items() if v is not None}
+    if classic:
+        shown = ", ".join(f"{m} {100 * v:.0f}%" for m, v in classic.items())
+        lines.append(f"Classic models' text forecasts right ({summary['cases_with_text']} "
+                     f"cases with a text): {shown}")
+    return "\n".join(lines)
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--from", "kind", type=click.Choice(["decide", "bdm-csv"]), required=True,

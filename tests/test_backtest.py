@@ -1,0 +1,82 @@
+"""`consensus-sim backtest`: the simulation scored against what happened, by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import yaml
+
+from consensus_sim import scenario_from_dict
+from consensus_sim.backtest import backtest, cases, same_text, score_case
+
+from .conftest import run_cli
+
+
+def trio_case(trio, outcome, text=None):
+    # The trio ends adopted_amended at x = 0.4 in every run (no uncertainty).
+    trio["id"] = f"trio_{outcome}"
+    trio["sources"] = [{"id": "record", "citation": "A record of the decision"}]
+    trio["history"] = {"decided": "2020-01-31", "outcome": outcome, "inputs_fixed": "2026-11-30",
+                       "sources": ["record"], **({"text": text} if text else {})}
+    return trio
+
+
+def test_a_case_the_model_gets_right_scores_by_hand(trio):
+    score = score_case(scenario_from_dict(trio_case(trio, "adopted_amended", {"scope": 0.45})),
+                       runs=10, seed=0, jobs=1)
+    assert score.shares["adopted_amended"] == 1.0
+    assert (score.p_outcome, score.p_text, score.modal, score.hit) == (1.0, 1.0,
+                                                                       "adopted_amended", True)
+    assert score.brier == 0.0
+    # Jeffreys-smoothed share of the real class: (10 + 1/2) / (10 + 5/2)
+    assert score.log_score == pytest.approx(-math.log(10.5 / 12.5))
+    assert set(score.classic) == {"median", "compromise", "nash", "expected_utility", "exchange"}
+    assert all(isinstance(hit, bool) for hit in score.classic.values())
+
+
+def test_a_case_the_model_gets_wrong_scores_by_hand(trio):
+    score = score_case(scenario_from_dict(trio_case(trio, "withdrawn")), runs=10, seed=0, jobs=1)
+    assert (score.p_outcome, score.p_text, score.hit) == (0.0, None, False)
+    # every run adopted_amended, none withdrawn: (1 - 0)^2 + (0 - 1)^2
+    assert score.brier == pytest.approx(2.0)
+    assert score.log_score == pytest.approx(math.log(25.0))  # -ln(0.5 / 12.5)
+    assert set(score.classic.values()) == {None}  # no text to forecast
+
+
+def test_texts_match_by_nearest_level_or_within_the_tolerance(trio):
+    s = scenario_from_dict(trio)  # levels 0, 0.5, 1
+    texts = np.array([[0.3], [0.74], [0.76], [0.2]])
+    assert same_text(s, texts, np.array([0.5])).tolist() == [True, True, False, False]
+    trio["dimensions"][0].pop("levels")
+    s = scenario_from_dict(trio)
+    assert same_text(s, texts, np.array([0.25])).tolist() == [True, False, False, True]
+
+
+def test_backtest_command_runs_a_folder_and_writes_its_scores(trio, tmp_path, capsys):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for outcome in ("adopted_amended", "withdrawn"):
+        data = trio_case(json.loads(json.dumps(trio)), outcome,
+                         {"scope": 0.4} if outcome == "adopted_amended" else None)
+        (folder / f"{data['id']}.yaml").write_text(yaml.safe_dump(data))
+    (folder / "no_history.yaml").write_text(yaml.safe_dump(trio))  # not a case: skipped
+    assert [p.stem for p in cases(folder)] == ["trio_adopted_amended", "trio_withdrawn"]
+    out = tmp_path / "out"
+    code, stdout, _ = run_cli(capsys, "backtest", str(folder), "--runs", "10", "--jobs", "1",
+                              "--json", "--out", str(out))
+    assert code == 0
+    report = json.loads(stdout)
+    assert report == json.loads((out / "backtest.json").read_text())
+    assert report["summary"]["cases"] == 2 and report["summary"]["hits"] == 1
+    assert report["summary"]["mean_brier"] == pytest.approx(1.0)
+    assert (out / "backtest.csv").exists() and (out / "backtest.png").exists()
+    assert backtest(folder, runs=10, jobs=1).to_dict() == report
+
+
+def test_backtest_of_a_folder_without_cases_is_one_line(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "backtest", str(tmp_path), "--runs", "5")
+    assert code == 2
+    assert "no scenario file with a `history` section" in err and "Traceback" not in err
