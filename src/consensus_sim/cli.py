@@ -601,8 +601,9 @@ def format_backtest(result) -> str:
                      f"{s.log_score:6.2f}")
     summary = result.summary()
     lines.append("")
+    mean_p = 100 * summary["mean_p_outcome"]
     lines.append(f"{summary['cases']} cases, {result.scores[0].runs} runs each: modal class "
-                 f"right in {summary['hits']}; mean P(real) {100 * summary['mean_p_outcome']:.1f}%, "
+                 f"right in {summary['hits']}; mean P(real) {mean_p:.1f}%, "
                  f"mean Brier {summary['mean_brier']:.3f}, mean log score "
                  f"{summary['mean_log_score']:.2f}")
     classic = {m: v for m, v in summary["classic_text_hits"].items() if v is not None}
