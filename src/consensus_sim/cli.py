@@ -614,6 +614,61 @@ def format_backtest(result) -> str:
     return "\n".join(lines)
 
 
+@cli.command()
+@click.argument("source")
+@click.option("--given", "-g", "given", multiple=True, required=True, metavar="KEY=VALUE",
+              help="What was observed: outcome=<class> (or adopted_any), or "
+                   "final.<dimension>=<level label>. Repeat: every one must hold.")
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Runs to simulate when SOURCE is a scenario.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0 = all cores, 1 = no subprocess).")
+@click.option("--top", type=click.IntRange(min=1, max=30), default=6, show_default=True,
+              help="Inputs drawn on the chart, the most informed first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_chart_output_options("explain.csv, explain.json")
+@_style_option
+def explain(source: str, given: tuple[str, ...], runs: int, seed: int, jobs: int, top: int,
+            as_json: bool, out_dir: Path | None, fmt: str) -> None:
+    """What must the uncertain inputs have been for what was observed?
+
+    Keeps the runs that show every observation (exact rejection on the runs' drawn
+    inputs) and sets each uncertain input's posterior beside its prior, the inputs the
+    observation informs most first (Kolmogorov-Smirnov distance). SOURCE is a
+    scenario (simulated here) or the results folder of `consensus-sim run` (its
+    recorded runs, simulated once).
+    """
+    from . import explain as inference
+
+    if Path(source).is_dir():
+        result = _guard(inference.explain_folder, source, list(given))
+    else:
+        spec = _load(source)
+        observed = _guard(inference.parse_given, spec, given)
+        result = _guard(inference.explain_ensemble, spec, observed, runs=runs, seed=seed,
+                        jobs=jobs or None)
+    if out_dir is not None:
+        _prepare_dir(out_dir)
+        result.table.to_csv(out_dir / "explain.csv", index=False, float_format="%.6f")
+        (out_dir / "explain.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        from .plots import save_figure
+
+        save_figure(inference.explain_chart(result, top), out_dir / f"explain.{fmt}")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    shown = ", ".join(f"{k} = {v}" for k, v in result.given.items())
+    click.echo(f"{result.scenario.title}: given {shown}, {result.kept:,} of {result.runs:,} "
+               f"runs ({100 * result.p_observation:.1f}%)")
+    table = result.table.rename(columns={"ks_distance": "informed (KS)"})
+    click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    from .explain import noise_distance
+
+    click.echo(f"Within noise: a KS distance below {noise_distance(result.runs, result.kept):.3f}"
+               f", what a random subset of {result.kept:,} runs shows 95% of the time.")
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--from", "kind", type=click.Choice(["decide", "bdm-csv"]), required=True,
