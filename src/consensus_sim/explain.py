@@ -194,9 +194,9 @@ def explain_ensemble(scenario: Scenario, given: dict[str, str], runs: int = 2000
 def explain_folder(folder: str | Path, given_items: list[str]) -> Explanation:
     """Explain an observation from the results folder of ``consensus-sim run``
     (``runs.csv``, ``drawn.parquet`` and the scenario it records)."""
-    import pandas as pd
-
     import json
+
+    import pandas as pd
 
     folder = Path(folder)
     missing = [f for f in ("runs.csv", "drawn.parquet", "manifest.json")
