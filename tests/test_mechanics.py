@@ -398,3 +398,56 @@ def test_meetings_are_checked(trio, write_yaml, capsys):
     trio["meetings"] = [{"id": "summit", "round": 2, "failure_cost": {"XX": 0.1}}]
     code, _, err = run_cli(capsys, "run", str(write_yaml(trio)), "--runs", "2", "--no-charts")
     assert code == 2 and "meetings[summit].failure_cost.XX" in err and "unknown actor" in err
+
+
+# ------------------------------------------------------------------ yes/no dimensions
+
+
+def headquarters(binary, b_salience_hq):
+    # scope (continuous) and hq (a permanent headquarters: yes or no). q = (0, 0),
+    # proposal (1, 1); A and the chair at (1, 1); B at (0.2, 0), who must prefer the
+    # text to the status quo (tolerance and blocking cost 0).
+    return scenario_from_dict({
+        "title": "headquarters",
+        "dimensions": [{"id": "scope"}, {"id": "hq", "binary": binary}],
+        "status_quo": {"scope": 0.0, "hq": 0.0},
+        "proposal": {"position": {"scope": 1.0, "hq": 1.0}, "agenda_setter": "CH"},
+        "information": "complete",
+        "defaults": {"salience": {"scope": 1.0, "hq": 1.0}},
+        "actors": [
+            {"id": "A", "position": {"scope": 1.0, "hq": 1.0}},
+            {"id": "B", "position": {"scope": 0.2, "hq": 0.0},
+             "salience": {"scope": 1.0, "hq": b_salience_hq}},
+            {"id": "CH", "type": "chair", "position": {"scope": 1.0, "hq": 1.0}}],
+    })
+
+
+def test_a_yes_no_dimension_is_never_fractional():
+    # B accepts (s - 0.2)^2 + h^2 <= 0.04. As a number, the chair's best text is the
+    # point of that disc nearest (1, 1): (0.2 + 0.2 * 0.8 / r, 0.2 * 1 / r), r = |(0.8, 1)|,
+    # with a fractional headquarters. As yes/no, h = 1 costs B more than it can
+    # accept (1 > 0.04): the chair drops it, honestly, and tables (0.4, 0).
+    r = math.hypot(0.8, 1.0)
+    continuous = NegotiationModel(headquarters(False, 1.0), rng=0).run()
+    np.testing.assert_allclose(continuous.final, [0.2 + 0.16 / r, 0.2 / r], atol=1e-6)
+    yes_no = NegotiationModel(headquarters(True, 1.0), rng=0).run()
+    assert yes_no.outcome == "adopted_amended"
+    np.testing.assert_allclose(yes_no.final, [0.4, 0.0], atol=1e-9)
+    assert yes_no.final_labels["hq"] == "status quo (dropped)"
+    batch = run_ensemble(headquarters(True, 1.0), runs=3, seed=0, jobs=1)
+    np.testing.assert_allclose(batch.final, [[0.4, 0.0]] * 3, atol=1e-9)
+
+
+def test_a_yes_no_dimension_is_kept_when_that_is_the_setters_best_choice():
+    # B barely cares about the headquarters (salience 0.01): with it, B accepts
+    # (s - 0.2)^2 <= 0.03, s <= 0.2 + sqrt(0.03) = 0.373205, worth -(0.627)^2 = -0.393
+    # to the chair; without it s <= 0.4, worth -0.36 - 1 = -1.36. The chair keeps it.
+    result = NegotiationModel(headquarters(True, 0.01), rng=0).run()
+    np.testing.assert_allclose(result.final, [0.2 + math.sqrt(0.03), 1.0], atol=1e-9)
+    assert result.final_labels["hq"] == "as proposed"
+
+
+def test_binary_levels_must_be_the_two_answers(trio, write_yaml, capsys):
+    trio["dimensions"][0]["binary"] = True  # levels 0, 0.5, 1: not the two answers
+    code, _, err = run_cli(capsys, "validate", str(write_yaml(trio)))
+    assert code == 2 and "dimensions[scope].levels" in err and "allowed: levels at 0, 1" in err

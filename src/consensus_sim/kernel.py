@@ -16,8 +16,9 @@ within it of its threshold does not object; one within it of zero supports).
 
 from __future__ import annotations
 
+import functools
 import itertools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -202,6 +203,7 @@ class Setup:
     strategy: str
     free: np.ndarray  # (d,) bool: dimensions the setter may change
     side: np.ndarray  # (d,) bool
+    binary: np.ndarray  # (d,) bool: yes/no dimensions (the status quo's or the proposal's value)
     owner: np.ndarray  # (d,) row whose utility counts on each dimension (setter; payer on side)
     candidates: np.ndarray | None  # (C, d) level combinations for `ladder`, canonical order
     candidate_rank: np.ndarray | None  # (C,) rank of each candidate in the tie order
@@ -276,7 +278,8 @@ def setup(scenario: Scenario) -> Setup:
         rule=rule_function(scenario), vote=counts_more_than_objections(scenario),
         scaled=blocking_cost_scaled(scenario),
         need_support=isinstance(rule, UnanimityRule) and not rule.constructive_abstention,
-        strategy=scenario.proposal.concession, free=free, side=a.side, owner=owner,
+        strategy=scenario.proposal.concession, free=free, side=a.side, binary=a.binary,
+        owner=owner,
         candidates=candidates, candidate_rank=rank,
         uncertain=uncertain,
         events=tuple(a.events[j] for j in order), event_rows=tuple(order),
@@ -848,7 +851,8 @@ def _level_grid(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     dimension ids)."""
     a = scenario.arrays
     d = a.status_quo.size
-    grids = [lv if lv.size else DEFAULT_GRID for lv in a.levels]
+    grids = [np.unique([a.status_quo[k], a.proposal[k]]) if a.binary[k] else
+             lv if lv.size else DEFAULT_GRID for k, lv in enumerate(a.levels)]
     candidates = np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, d)
     dim_ids = np.array(a.dimension_ids)
     order = np.lexsort(candidates[:, np.argsort(dim_ids)][:, ::-1].T)
@@ -955,6 +959,8 @@ def best_passing_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
       solves the convex problem for that coalition (a heuristic; documented).
     """
     free = np.flatnonzero(s.free)
+    if s.candidates is None and np.any(s.free & s.binary):
+        return _with_binary(s, state, best_passing_text)
     if s.candidates is not None or (free.size > 1 and not s.convex):
         texts = grid_texts(s, state)
         same = np.all(np.abs(texts - state.proposal[:, None]) < 1e-12, axis=-1)
@@ -969,6 +975,44 @@ def best_passing_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
         passes = predicted_adoption(s, state, texts)
         return choose(s, state, texts, passes, objective(s, state, texts))
     return _convex_best(s, state)
+
+
+@functools.lru_cache(maxsize=16)
+def _held(s: Setup) -> Setup:
+    """``s`` with its yes/no dimensions held where the text on the table has them."""
+    return replace(s, free=s.free & ~s.binary)
+
+
+def _binary_values(s: Setup) -> tuple[np.ndarray, list[tuple[float, ...]]]:
+    """The free yes/no dimensions and every combination of their two values (the
+    status quo's and the proposal's)."""
+    dims = np.flatnonzero(s.free & s.binary)
+    values = [tuple(np.unique([s.status_quo[k], s.proposal[k]]).tolist()) for k in dims]
+    return dims, list(itertools.product(*values))
+
+
+def _with_binary(s: Setup, state: State, solve: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The setter's problem with yes/no dimensions: for every combination of their two
+    values, the best text with them held there (``solve`` over the other free
+    dimensions); the best of those (ties as in :func:`choose`). Exact when ``solve``
+    is."""
+    dims, combinations = _binary_values(s)
+    held = _held(s)
+    texts, values = [], []
+    for combination in combinations:
+        proposal = state.proposal.copy()
+        proposal[:, dims] = combination
+        sub = replace(state, proposal=proposal)
+        if np.any(held.free):
+            text, value = solve(held, sub)
+        else:
+            text = proposal
+            passes = predicted_adoption(held, sub, text[:, None])[:, 0]
+            value = np.where(passes, objective(s, state, text), -np.inf)
+        texts.append(text)
+        values.append(value)
+    texts_, values_ = np.stack(texts, axis=1), np.stack(values, axis=1)
+    return choose(s, state, texts_, np.isfinite(values_), values_)
 
 
 def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
@@ -1327,12 +1371,23 @@ def _private_texts(s: Setup, state: State) -> np.ndarray:
             texts[:, :, fixed] = state.proposal[:, None, fixed]
         return texts
     at = (np.arange(r)[:, None], s.owner[None, :], np.arange(d)[None, :])
-    ideal = np.where(s.free, state.position[at], state.proposal)
-    q = np.where(s.free, s.status_quo, state.proposal)
     steps = np.linspace(0.0, 1.0, SEGMENT_POINTS)[None, :, None]
-    segments = [q[:, None] + steps * (ideal - q)[:, None]]
-    if np.count_nonzero(s.free) > 1:
-        segments.append(q[:, None] + steps * (state.proposal - q)[:, None])
+    continuous = s.free & ~s.binary
+    dims, combinations = _binary_values(s)
+    segments = []
+    for combination in combinations:  # one, empty, without yes/no dimensions
+        base = state.proposal
+        if dims.size:
+            base = base.copy()
+            base[:, dims] = combination
+        if not continuous.any():
+            segments.append(base[:, None])
+            continue
+        ideal = np.where(continuous, state.position[at], base)
+        q = np.where(continuous, s.status_quo, base)
+        segments.append(q[:, None] + steps * (ideal - q)[:, None])
+        if np.count_nonzero(continuous) > 1:
+            segments.append(q[:, None] + steps * (base - q)[:, None])
     return np.concatenate(segments, axis=1)
 
 
@@ -1374,7 +1429,8 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
     else:
         allowed = np.where(need == SUPPORT, 0.0, state.tolerance + blocking_costs(state))
     free = np.flatnonzero(s.free)
-    if s.candidates is None and free.size == 1 and s.convex:
+    binary = bool(np.any(s.free & s.binary))
+    if s.candidates is None and free.size == 1 and s.convex and not binary:
         # on one free dimension: the setter's ideal clipped to each member's interval
         k = int(free[0])
         lo, hi = _Line(s, state, k).interval(allowed)
@@ -1384,9 +1440,9 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
         texts[:, :, k] = np.clip(target, np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0))
         value = objective(s, state, texts)
         loss_at = np.where(np.isnan(lo) | (lo > 1.0) | (hi < 0.0), -np.inf, value)
-    elif s.candidates is not None or free.size == 1 or not s.convex:
+    elif s.candidates is not None or free.size == 1 or not s.convex or binary:
         texts = interval_texts(s, state, int(free[0])) if s.candidates is None and \
-            free.size == 1 else grid_texts(s, state)
+            free.size == 1 and not binary else grid_texts(s, state)
         value = objective(s, state, texts)  # (R, C)
         pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
         at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
@@ -1464,10 +1520,10 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
                 axis=0) for j in range(s.status_quo.size)], axis=1)
 
         target = mean("position")
-        cares = (mean("salience") > 0) & s.free
+        cares = (mean("salience") > 0) & s.free & ~s.binary
     else:
         target = state.position[np.arange(r), pivot]  # (R, d)
-        cares = (state.salience[np.arange(r), pivot] > 0) & s.free
+        cares = (state.salience[np.arange(r), pivot] > 0) & s.free & ~s.binary
     half = np.where(cares, state.proposal + 0.5 * (target - state.proposal), state.proposal)
     moves = np.any(np.abs(half - state.proposal) > 1e-12, axis=1)
     worth = objective(s, state, half) > no_deal + INDIFFERENCE

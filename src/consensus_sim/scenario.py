@@ -85,7 +85,8 @@ class Dimension(_Strict):
 
     A ``side`` dimension is not part of the proposal's scope: it is an issue the
     ``payer`` can concede on to win an objector over (issue linkage, side payments),
-    and it is never narrowed.
+    and it is never narrowed. A ``binary`` dimension is a yes/no question: it takes
+    only two values, the status quo's and the proposal's.
     """
 
     id: Identifier
@@ -93,6 +94,7 @@ class Dimension(_Strict):
     description: str = ""
     levels: tuple[Level, ...] = ()
     side: bool = False
+    binary: bool = False
     payer: str | None = None
     scale: Scale | None = None
 
@@ -503,8 +505,14 @@ class Scenario(_Strict):
 
     def level_label(self, dimension: int | str, value: float) -> str:
         """The label of the level nearest to ``value`` (or the value itself, if unlabelled)."""
-        dim = self.dimensions[dimension if isinstance(dimension, int) else
-                              self.dimension_ids.index(dimension)]
+        k = dimension if isinstance(dimension, int) else self.dimension_ids.index(dimension)
+        dim = self.dimensions[k]
+        if dim.binary and not dim.levels:
+            from .tally import nearest_labels
+
+            row = np.array(self.arrays.proposal, dtype=float)[None]
+            row[0, k] = value
+            return nearest_labels(self, row)[k][0]
         if not dim.levels:
             return f"{value:.2f}"
         nearest = min(dim.levels, key=lambda level: abs(level.value - value))
@@ -544,6 +552,8 @@ class ScenarioArrays:
     weight: np.ndarray  # (n_actors,) used by weighted rules
     #: side dimensions (issue linkage): True where a dimension is never narrowed
     side: np.ndarray  # (d,) bool
+    #: yes/no dimensions: only the status quo's and the proposal's values
+    binary: np.ndarray  # (d,) bool
     #: per dimension, the row of the actor who pays on it (side dimensions)
     payer: np.ndarray  # (d,) int
     #: Friedkin-Johnsen influence matrix, (n_members, n_actors), rows sum to 1, or None
@@ -628,6 +638,7 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         pressure=tuple(pressure),
         weight=column("weight"),
         side=np.array([d.side for d in s.dimensions], dtype=bool),
+        binary=np.array([d.binary for d in s.dimensions], dtype=bool),
         payer=np.array([row[d.payer] if d.payer else setter for d in s.dimensions],
                        dtype=np.intp),
         influence=_influence(s, row, n_members, capability),
@@ -950,6 +961,13 @@ def _check_references(s: Scenario, source: str) -> None:
         if dim.payer is not None and not dim.side:
             fail(f"dimensions[{dim.id}].payer", "only a side dimension has a payer; "
                  "add `side: true` or remove `payer`")
+    for dim in s.dimensions:
+        if dim.binary and dim.levels:
+            values = sorted({s.status_quo.get(dim.id, 0.0), s.proposal.position.get(dim.id, 0.0)})
+            if sorted(lv.value for lv in dim.levels) != values:
+                fail(f"dimensions[{dim.id}].levels", "a binary dimension takes only the "
+                     f"status quo's and the proposal's values; allowed: levels at "
+                     f"{', '.join(f'{v:g}' for v in values)}, or none")
     if all(dim.side for dim in s.dimensions):
         fail("dimensions", "every dimension is a side dimension; at least one must be "
              "the proposal's scope (side: false)")

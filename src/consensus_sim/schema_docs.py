@@ -76,6 +76,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "reported with the nearest label; the `ladder` concession steps along it.",
         "side": "`true`: a side issue (issue linkage), never narrowed, only conceded on "
         "as a side payment. At least one dimension must not be a side dimension.",
+        "binary": "`true`: a yes/no question. It takes only two values, the status quo's "
+        "and the proposal's; the setter keeps it or drops it whole. Levels, if any, must "
+        "be those two values.",
         "payer": "Who pays on a side dimension: an actor id, only with `side: true`. "
         "Default (none): the agenda setter.",
         "scale": "The original scale of imported data; classic models' forecasts are "

@@ -23,12 +23,20 @@ if TYPE_CHECKING:
     from .scenario import Scenario
 
 _ADOPTED = (OUTCOMES.index("adopted"), OUTCOMES.index("adopted_amended"))
+#: How a yes/no dimension without labels is reported: kept at the status quo (the
+#: setter dropped it from the text), or as proposed.
+BINARY_LABELS = ("status quo (dropped)", "as proposed")
 
 
 def nearest_labels(scenario: Scenario, final: np.ndarray) -> list[list[str]]:
     """Per dimension, the level label nearest each run's final text (rows of ``final``)."""
     labels = []
+    a = scenario.arrays
     for k, dim in enumerate(scenario.dimensions):
+        if dim.binary and not dim.levels:  # a yes/no question: which answer
+            kept = np.abs(final[:, k] - a.proposal[k]) <= np.abs(final[:, k] - a.status_quo[k])
+            labels.append(np.where(kept, BINARY_LABELS[1], BINARY_LABELS[0]).tolist())
+            continue
         if not dim.levels:
             labels.append([f"{v:.2f}" for v in final[:, k]])
             continue
