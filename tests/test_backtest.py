@@ -80,3 +80,17 @@ def test_backtest_of_a_folder_without_cases_is_one_line(tmp_path, capsys):
     code, _, err = run_cli(capsys, "backtest", str(tmp_path), "--runs", "5")
     assert code == 2
     assert "no scenario file with a `history` section" in err and "Traceback" not in err
+
+
+def test_every_case_of_the_library_records_what_happened_and_scores():
+    # The closed list: eight historical cases plus the bundled Tokyo and Nordic files.
+    from consensus_sim.backtest import history_folder
+
+    paths = cases()
+    assert len(paths) == 10
+    assert len(list(history_folder().glob("*.yaml"))) == 8
+    result = backtest(runs=8, jobs=1)
+    for score in result.scores:
+        assert sum(score.shares.values()) == pytest.approx(1.0)
+        assert 0.0 <= score.brier <= 2.0
+    assert {s.case for s in result.scores} >= {"nato_tokyo_office", "nato_nordic_accession"}

@@ -265,3 +265,15 @@ def test_salience_noise_leaves_zero_saliences_at_zero(trio):
     assert (salience[:, 1] == 0).all()
     # a stated salience of 1 is the end of the scale: the shorthand keeps it
     assert (salience[:, 0] == 1.0).all()
+
+
+def test_under_unanimity_the_objection_rate_counts_objections_not_abstentions(trio):
+    # C abstains (tolerance 0.7 > its loss 0.6) and, a third of three members, stops
+    # the decision (Art. 31(1) TEU); it never objects: its objection rate is 0.
+    from consensus_sim import run_ensemble
+
+    trio["actors"][2]["tolerance"] = 0.7
+    trio["rule"] = {"type": "unanimity"}
+    result = run_ensemble(scenario_from_dict(trio), runs=5, seed=0, jobs=1)
+    assert result.objection_rate()["C"] == 0.0
+    assert result.opposition_measure == "objected"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .kernel import NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
-from .rules import OBJECT, RESPONSE_NAMES, SUPPORT
+from .rules import OBJECT, RESPONSE_NAMES, SUPPORT, is_vote
 from .scenario import Scenario, load_scenario
 from .tally import Tally, increments, nearest_labels, wilson_interval
 
@@ -83,7 +83,7 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
     (work the worker processes then share, for :func:`stream_ensemble`)."""
     s = _setup(scenario)
     out = simulate(s, seed, np.arange(start, stop))
-    against = opposed(out.codes, s.vote)  # (n, rounds, members)
+    against = opposed(out.codes, is_vote(scenario))  # (n, rounds, members)
     chunk = Chunk(start, out.outcome, out.rounds, out.final, out.costliest,
                   against.any(axis=1), out.trajectory, against.sum(axis=0).T.astype(np.int64),
                   out.paid, out.fired, out.drawn, *((out.codes, out.loss) if rounds else ()))
