@@ -451,3 +451,24 @@ def test_binary_levels_must_be_the_two_answers(trio, write_yaml, capsys):
     trio["dimensions"][0]["binary"] = True  # levels 0, 0.5, 1: not the two answers
     code, _, err = run_cli(capsys, "validate", str(write_yaml(trio)))
     assert code == 2 and "dimensions[scope].levels" in err and "allowed: levels at 0, 1" in err
+
+
+def test_a_deal_won_only_by_payments_is_reported_as_such():
+    # The linkage council on a ladder: scope and aid at 0, 0.5 or 1. C accepts the full
+    # scope when paid aid >= 1 - sqrt(0.4) = 0.368 (0.64 + (aid - 1)^2 <= 1.04), so
+    # (1, 0.5) passes and costs the chair 0.1 * 0.25 = 0.025; the best narrowed text,
+    # (0.5, 0.5), costs it 0.275. The scope stays as proposed and only aid is paid:
+    # adopted with side payments, not "scope changed".
+    data = linkage()
+    data["proposal"]["concession"] = "ladder"
+    for dim in data["dimensions"]:
+        dim["levels"] = [{"value": v, "label": f"{dim['id']} {v}"} for v in (0.0, 0.5, 1.0)]
+    result = model_of(data).run()
+    assert result.outcome == "adopted_paid"
+    np.testing.assert_allclose(result.final, [1.0, 0.5])
+    (payment,) = result.payments
+    assert payment["amount"] == pytest.approx(0.5)
+    batch = run_ensemble(scenario_from_dict(data), runs=4, seed=0, jobs=1)
+    assert batch.outcome_counts()["adopted_paid"] == 4
+    summary = batch.summary()
+    assert summary["p_adopted_any"] == 1.0

@@ -45,7 +45,7 @@ def points_table(parameters: dict[str, list], runs: list[int] | None = None,
     shares("adopted", "adopted_amended", "withdrawn", "deadlocked", "adopted_any")
     frame["mean_rounds"] = rng.uniform(1, 5, n).round(6)
     frame["mean_final_patrols"] = rng.uniform(0, 1, n).round(6)
-    shares("postponed")
+    shares("postponed", "adopted_paid")
     return frame
 
 

@@ -55,6 +55,7 @@ CONCESSIONS = ("minimal", "split", "ladder")
 OUTCOME_TEXT = {
     "adopted": "adopted as proposed",
     "adopted_amended": "adopted with a scope change",
+    "adopted_paid": "adopted as proposed, with side payments",
     "withdrawn": "withdrawn by the agenda setter",
     "deadlocked": "deadlocked (no rounds left)",
     "postponed": "postponed to a later meeting",
@@ -398,7 +399,7 @@ def Charts(dashboard: Dashboard, tick: int) -> None:
     charts = solara.use_memo(lambda: _charts(dashboard), [dashboard.version])
     if result is not None:
         counts = result.outcome_counts()
-        adopted = counts["adopted"] + counts["adopted_amended"]
+        adopted = counts["adopted"] + counts["adopted_amended"] + counts["adopted_paid"]
         solara.Text(f"Ensemble of {result.runs} runs (seed {result.seed}): adopted in "
                     f"{100 * adopted / result.runs:.0f}% of them.",
                     classes=["cs-status", "cs-ensemble-summary"])

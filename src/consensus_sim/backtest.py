@@ -10,10 +10,10 @@ case :func:`score_case` runs an ensemble and reports:
   matches it (:func:`same_text`), whatever the class;
 - ``modal`` and ``hit``: the most frequent outcome class and whether it is the real
   one (ties: the order of :data:`~.kernel.OUTCOMES`);
-- ``brier``: the Brier score of the outcome shares, sum over the five classes of
+- ``brier``: the Brier score of the outcome shares, sum over the six classes of
   (share - [class is the real one])^2, 0 (perfect) to 2;
 - ``log_score``: -ln of the real class's share, smoothed as (count + 1/2) /
-  (runs + 5/2) (Jeffreys) so that a class no run reached scores finitely.
+  (runs + 6/2) (Jeffreys) so that a class no run reached scores finitely.
 
 The classic models (:data:`.bargaining.MODELS`) forecast a text, always assuming
 agreement: they give a forecast of the text where a text was adopted (``hit`` when
@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from .kernel import OUTCOMES
+from .kernel import ADOPTED_OUTCOMES, OUTCOMES
 from .scenario import Scenario, bundled_scenarios, load_scenario
 
 #: A text matches the real one when, on every dimension, both have the same nearest
 #: labelled level; on a dimension without levels, when they differ by at most this.
 TEXT_TOLERANCE = 0.05
-ADOPTED = ("adopted", "adopted_amended")
+ADOPTED = ADOPTED_OUTCOMES
 
 
 def history_folder() -> Path:

@@ -27,6 +27,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 OUTCOME_NAMES = {
     "adopted": "adopted as proposed",
     "adopted_amended": "adopted, scope changed",
+    "adopted_paid": "adopted, side payments",
     "withdrawn": "withdrawn",
     "deadlocked": "deadlocked",
     "postponed": "postponed to a later meeting",
@@ -34,10 +35,10 @@ OUTCOME_NAMES = {
 
 
 def shown_outcomes(scenario: Any, counts: dict[str, int]) -> dict[str, str]:
-    """The outcomes a summary lists, named: every one, but ``postponed`` only where the
-    scenario lets the setter postpone (or some run was)."""
-    return {key: name for key, name in OUTCOME_NAMES.items()
-            if key != "postponed" or counts.get(key) or scenario.proposal.postponement > 0}
+    """The outcomes a summary lists, named (see :func:`.tally.shown_outcomes`)."""
+    from .tally import shown_outcomes as shown
+
+    return {key: OUTCOME_NAMES[key] for key in shown(scenario, counts)}
 
 
 class InputError(click.ClickException):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .kernel import NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
+from .kernel import ADOPTED_OUTCOMES, NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
 from .rules import OBJECT, RESPONSE_NAMES, SUPPORT, is_vote
 from .scenario import Scenario, load_scenario
 from .tally import Tally, increments, nearest_labels, wilson_interval
@@ -312,7 +312,7 @@ class EnsembleResult:
     @property
     def adopted(self) -> np.ndarray:
         """Per run kept: whether the proposal passed (as proposed or amended)."""
-        return self.outcome <= _OUTCOME_CODE["adopted_amended"]
+        return np.isin(self.outcome, [_OUTCOME_CODE[name] for name in ADOPTED_OUTCOMES])
 
     def outcome_counts(self) -> dict[str, int]:
         return self.tally.outcome_counts()

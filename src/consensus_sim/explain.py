@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ScenarioError
-from .kernel import OUTCOMES
+from .kernel import ADOPTED_OUTCOMES, OUTCOMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,7 +129,7 @@ def kept_runs(scenario: Scenario, runs: pd.DataFrame, given: dict[str, str]) -> 
     for key, value in given.items():
         if key == "outcome":
             outcome = runs["outcome"].to_numpy()
-            keep &= (np.isin(outcome, ["adopted", "adopted_amended"]) if value == "adopted_any"
+            keep &= (np.isin(outcome, ADOPTED_OUTCOMES) if value == "adopted_any"
                      else outcome == value)
         else:
             dim = key.removeprefix("final.")

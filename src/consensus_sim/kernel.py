@@ -34,8 +34,12 @@ INDIFFERENCE = 1e-9
 DEFAULT_GRID = np.linspace(0.0, 1.0, 11)
 #: Outcome codes, in the order of :data:`OUTCOMES` (``postponed`` last, so that the
 #: codes of the others stay as they were).
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed")
-ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED, POSTPONED = range(5)
+OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed",
+            "adopted_paid")
+ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED, POSTPONED, ADOPTED_PAID = range(6)
+#: The outcomes in which a text was adopted: as proposed, with its scope changed, or
+#: with its scope as proposed and side payments made (a deal won only by payments).
+ADOPTED_OUTCOMES = ("adopted", "adopted_amended", "adopted_paid")
 #: The setter's move after a blocked round (:func:`amend`).
 TABLE, WITHDRAW, POSTPONE = range(3)
 #: Candidate texts are scored in blocks of about this many numbers, to bound memory.
@@ -1568,6 +1572,17 @@ class Outcomes:
 NO_RESPONSE = 2  # the response code recorded for rounds a run did not reach
 
 
+def adoption_class(s: Setup, texts: np.ndarray) -> np.ndarray:
+    """How each adopted text (R, d) is reported: ``adopted_amended`` when its scope
+    differs from the proposal's, ``adopted_paid`` when only side dimensions do (a
+    deal won by side payments alone), else ``adopted``. Outcome codes (R,)."""
+    moved = texts != s.proposal
+    scope = np.any(moved & ~s.side, axis=1)
+    paid = np.any(moved & s.side, axis=1)
+    return np.where(scope, ADOPTED_AMENDED, np.where(paid, ADOPTED_PAID, ADOPTED)).astype(
+        np.int8)
+
+
 def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
     """Play the runs ``runs`` of the ensemble with ``seed`` to their ends, all at once."""
     runs = np.asarray(runs, dtype=np.int64)
@@ -1595,9 +1610,7 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         out.final[where] = state.proposal
         blocked = ~result.adopted
         out.costliest[where[blocked]] = result.costliest[blocked]
-        changed = np.any(state.proposal != s.proposal, axis=1)
-        out.outcome[where[result.adopted]] = np.where(changed[result.adopted], ADOPTED_AMENDED,
-                                                      ADOPTED)
+        out.outcome[where[result.adopted]] = adoption_class(s, state.proposal[result.adopted])
         out.outcome[where[result.withdrawn]] = WITHDRAWN
         out.outcome[where[result.postponed]] = POSTPONED
         out.paid[where] += result.paid

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import kernel
 from .agents import AGENT_CLASSES, OBJECT, RESPONSE_NAMES, SUPPORT, Lobbyist, Member
-from .kernel import OUTCOMES
+from .kernel import ADOPTED_OUTCOMES, OUTCOMES
 from .scenario import Scenario, load_scenario
 
 __all__ = ["OUTCOMES", "NegotiationModel", "RunResult"]
@@ -74,7 +74,7 @@ class RunResult:
 
     @property
     def adopted(self) -> bool:
-        return self.outcome in ("adopted", "adopted_amended")
+        return self.outcome in ADOPTED_OUTCOMES
 
     @property
     def objectors(self) -> list[str]:
@@ -212,8 +212,7 @@ class NegotiationModel(mesa.Model):
         decision = s.rule(codes)
         self.agenda_setter.learn(codes)
         if decision.adopted:
-            changed_text = bool(np.any(x != s.proposal))
-            self._finish("adopted_amended" if changed_text else "adopted")
+            self._finish(OUTCOMES[int(kernel.adoption_class(s, x[None])[0])])
         else:
             self._blocked(decision.blocking, decision.need_all, t)
         if self.datacollector is not None:

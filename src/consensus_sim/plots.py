@@ -29,8 +29,6 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from .ensemble import OUTCOMES
-
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import XAxis, YAxis
@@ -54,6 +52,7 @@ _ORANGE, _SKY, _GREEN, _YELLOW, _BLUE, _VERMILLION, _PURPLE, _BLACK = OKABE_ITO
 OUTCOME_LABELS = {
     "adopted": "adopted\nas proposed",
     "adopted_amended": "adopted with\na scope change",
+    "adopted_paid": "adopted with\nside payments",
     "withdrawn": "withdrawn",
     "postponed": "postponed",
     "deadlocked": "deadlocked",
@@ -61,6 +60,7 @@ OUTCOME_LABELS = {
 OUTCOME_COLOURS = {
     "adopted": _GREEN,
     "adopted_amended": _BLUE,
+    "adopted_paid": _SKY,
     "withdrawn": _ORANGE,
     "postponed": _YELLOW,
     "deadlocked": _VERMILLION,
@@ -218,9 +218,10 @@ def _round_ticks(ax: Axes, last_round: int) -> list[int]:
 def outcome_chart(result: EnsembleResult, ax: Axes | None = None) -> Figure:
     """Bar chart of how often each outcome occurred, with 95 % Wilson intervals.
 
-    The outcomes are: adopted as proposed, adopted with a scope change, withdrawn,
-    postponed (shown where the scenario lets the setter postpone, or some run was)
-    and deadlocked. Bars show the share of runs, error bars the Wilson interval from
+    The outcomes are: adopted as proposed, adopted with side payments (where the
+    scenario allows them), adopted with a scope change, withdrawn, postponed (where
+    the setter may postpone) and deadlocked; an outcome some run reached is always
+    shown. Bars show the share of runs, error bars the Wilson interval from
     :meth:`EnsembleResult.summary` (``ci95``), and each bar is labelled with its
     percentage.
 
@@ -234,8 +235,9 @@ def outcome_chart(result: EnsembleResult, ax: Axes | None = None) -> Figure:
     summary = result.summary()
     counts = result.outcome_counts()
     n = result.runs
-    shown = [o for o in OUTCOME_LABELS if o in OUTCOMES and (
-        o != "postponed" or counts[o] or result.scenario.proposal.postponement > 0)]
+    from .tally import shown_outcomes
+
+    shown = shown_outcomes(result.scenario, counts)
     share = np.array([counts[name] / n for name in shown])
     low, high = (np.array([summary["ci95"][name][i] for name in shown]) for i in (0, 1))
     with _style():

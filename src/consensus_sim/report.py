@@ -489,7 +489,8 @@ def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:
         rows.append([_e(name), _e(f"{summary['counts'][key]:,}"),
                      _e(_pct(summary["outcomes"][key])),
                      _e(_interval(low, high))])
-    adopted = summary["counts"]["adopted"] + summary["counts"]["adopted_amended"]
+    adopted = sum(summary["counts"][name] for name in ("adopted", "adopted_amended",
+                                                        "adopted_paid"))
     rows.append([_e("any agreement"), _e(f"{adopted:,}"),
                  _e(_pct(summary["p_adopted_any"])), ""])
     table = _table(["Outcome", "Runs", "Share", "95% interval (Wilson)"], rows,

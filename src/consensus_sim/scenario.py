@@ -425,7 +425,8 @@ class History(_Strict):
     ``changes`` with its reason."""
 
     decided: IsoDate
-    outcome: Literal["adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed"]
+    outcome: Literal["adopted", "adopted_amended", "adopted_paid", "withdrawn", "deadlocked",
+                     "postponed"]
     text: dict[str, Fraction] | None = None
     inputs_fixed: IsoDate
     sources: tuple[str, ...] = Field(min_length=1)
@@ -1027,11 +1028,11 @@ def _check_references(s: Scenario, source: str) -> None:
                      f"sources ({_few(source_ids) or 'none defined'})")
     if s.history is not None:
         h = s.history
-        adopted = h.outcome in ("adopted", "adopted_amended")
+        adopted = h.outcome in ("adopted", "adopted_amended", "adopted_paid")
         if h.text is not None and not adopted:
             fail("history.text", f"the outcome is {h.outcome!r}: no text was adopted; "
-                 "allowed: a text only with 'adopted' or 'adopted_amended'")
-        if h.outcome == "adopted_amended" and h.text is None:
+                 "allowed: a text only with 'adopted', 'adopted_amended' or 'adopted_paid'")
+        if h.outcome in ("adopted_amended", "adopted_paid") and h.text is None:
             fail("history.text", "give the text adopted (a number for every dimension)")
         if h.text is not None:
             for d in h.text:

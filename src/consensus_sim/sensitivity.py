@@ -110,7 +110,9 @@ def metric_values(result: SweepResult, metric: str) -> np.ndarray:
     if metric == "mean_rounds":
         values = table["rounds"].to_numpy(dtype=float)
     else:
-        adopted = table["outcome"].isin(["adopted", "adopted_amended"]).to_numpy()
+        from .kernel import ADOPTED_OUTCOMES
+
+        adopted = table["outcome"].isin(ADOPTED_OUTCOMES).to_numpy()
         if metric == "p_adopted":
             values = adopted.astype(float)
         else:

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 #: How the runs of different points draw their random numbers (see :mod:`.sweep`).
 RANDOM_NUMBERS = "common"
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed")
+OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed",
+            "adopted_paid")
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ class SweepResult:
         rows = []
         for p, point in enumerate(self.spec.points):
             row: dict[str, Any] = {"point": p, **point, "runs": runs}
-            adopted_any = counts[p, 0] + counts[p, 1]
+            adopted_any = counts[p, 0] + counts[p, 1] + counts[p, 5]  # adopted in any way
             shares = {**{name: counts[p, k] for k, name in enumerate(OUTCOMES)},
                       "adopted_any": adopted_any}
             for name, k in shares.items():

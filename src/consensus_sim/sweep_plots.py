@@ -57,8 +57,10 @@ if TYPE_CHECKING:
 __all__ = ["save_sweep_charts", "sensitivity_chart", "sweep_curve", "sweep_heatmap"]
 
 #: The outcomes a sweep reports a share of, as in ``points.csv``.
-SWEEP_OUTCOMES = ("adopted_any", "adopted", "adopted_amended", "withdrawn", "postponed",
-                  "deadlocked")
+SWEEP_OUTCOMES = ("adopted_any", "adopted", "adopted_paid", "adopted_amended", "withdrawn",
+                  "postponed", "deadlocked")
+#: Outcomes a curve leaves out, by default, where no point has them.
+_RARE = ("adopted_paid", "postponed")
 
 #: How each outcome is named in a legend (one line each).
 SWEEP_OUTCOME_LABELS = {
@@ -71,7 +73,7 @@ SWEEP_OUTCOME_COLOURS = {"adopted_any": _BLACK, **OUTCOME_COLOURS}
 
 #: Markers of the outcomes, so that lines stay apart where colours are hard to tell.
 _MARKERS = {"adopted_any": "o", "adopted": "s", "adopted_amended": "D", "withdrawn": "^",
-            "postponed": "P", "deadlocked": "v"}
+            "postponed": "P", "deadlocked": "v", "adopted_paid": "X"}
 
 #: Columns of the per-point table that are not parameters.
 _FIXED_COLUMNS = ("point", "runs", "mean_rounds")
@@ -190,6 +192,7 @@ _SHARE_TEXT = {
     "adopted_any": "Probability of adoption (as proposed or amended)",
     "adopted": "Probability of adoption as proposed",
     "adopted_amended": "Probability of adoption with a scope change",
+    "adopted_paid": "Probability of adoption as proposed with side payments",
     "withdrawn": "Probability that the proposal is withdrawn",
     "postponed": "Probability that the proposal is postponed",
     "deadlocked": "Probability of deadlock",
@@ -234,7 +237,7 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
         parameter: the column (field path) to put on the x axis.
         ax: axes to draw into; a new figure when None.
         outcomes: which outcomes to draw, from :data:`SWEEP_OUTCOMES`; by default
-            all of them, but ``postponed`` only where some point has it.
+            all of them, but ``adopted_paid`` and ``postponed`` only where some point has them.
         title: first title line (e.g. the scenario's title); by default a generic one.
 
     Returns:
@@ -245,8 +248,8 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
             names an unknown outcome or none, or ``points`` has no rows.
     """
     if outcomes is None:
-        outcomes = tuple(o for o in SWEEP_OUTCOMES if o != "postponed" or (
-            "p_postponed" in points.columns and bool((points["p_postponed"] > 0).any())))
+        outcomes = tuple(o for o in SWEEP_OUTCOMES if o not in _RARE or (
+            f"p_{o}" in points.columns and bool((points[f"p_{o}"] > 0).any())))
     unknown = [o for o in outcomes if o not in SWEEP_OUTCOMES]
     if unknown or not outcomes:
         raise ValueError(f"outcomes must be some of {', '.join(SWEEP_OUTCOMES)}; "

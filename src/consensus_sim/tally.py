@@ -17,15 +17,32 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .kernel import OUTCOMES
+from .kernel import ADOPTED_OUTCOMES, OUTCOMES
 
 if TYPE_CHECKING:
     from .scenario import Scenario
 
-_ADOPTED = (OUTCOMES.index("adopted"), OUTCOMES.index("adopted_amended"))
+_ADOPTED = tuple(OUTCOMES.index(name) for name in ADOPTED_OUTCOMES)
 #: How a yes/no dimension without labels is reported: kept at the status quo (the
 #: setter dropped it from the text), or as proposed.
 BINARY_LABELS = ("status quo (dropped)", "as proposed")
+
+
+#: The order in which summaries, reports and charts list the outcomes.
+DISPLAY_ORDER = ("adopted", "adopted_paid", "adopted_amended", "withdrawn", "postponed",
+                 "deadlocked")
+
+
+def shown_outcomes(scenario: Scenario, counts: dict[str, int]) -> list[str]:
+    """The outcomes a summary, report or chart lists, in :data:`DISPLAY_ORDER`:
+    every one, but ``adopted_paid`` only where the scenario allows side payments,
+    and ``postponed`` only where the setter may postpone (or some run ended so)."""
+    a = scenario.arrays
+    possible = {
+        "adopted_paid": scenario.proposal.side_payments and bool(a.side.any()),
+        "postponed": scenario.proposal.postponement > 0,
+    }
+    return [name for name in DISPLAY_ORDER if possible.get(name, True) or counts.get(name)]
 
 
 def nearest_labels(scenario: Scenario, final: np.ndarray) -> list[list[str]]:
