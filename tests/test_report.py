@@ -382,3 +382,13 @@ def test_report_command(tmp_path, capsys):
     assert info.value.code == 0
     assert "Wrote" in capsys.readouterr().out
     assert out.read_text().count("<svg") >= 4
+
+
+def test_a_historical_case_shows_its_meetings_and_what_happened(tmp_path):
+    from consensus_sim.backtest import history_folder
+
+    scenario = load_scenario(history_folder() / "nato_greece_macedonia_2008.yaml")
+    document = build_report(scenario, runs=RUNS, seed=0, jobs=1)
+    assert "Meetings at which the decision is due" in document
+    assert 'id="history"' in document and "<strong>postponed</strong>" in document
+    assert "what happened" in document  # the outcome's sources are cited for it

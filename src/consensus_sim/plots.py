@@ -327,8 +327,9 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
                               "alpha": 0.8})
         ax.set_xlim(0.7, last + 0.3)
         ax.set_ylim(-0.03, 1.08)  # room for the number of runs above round 1
-        if dim.levels:
-            ax.set_yticks([lv.value for lv in dim.levels], [lv.label for lv in dim.levels])
+        if dim.levels:  # long labels wrapped, so that they leave the plot its width
+            ax.set_yticks([lv.value for lv in dim.levels],
+                          [textwrap.fill(lv.label, 24) for lv in dim.levels])
         else:
             ax.set_yticks(np.linspace(0, 1, 5))
         ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))

@@ -459,6 +459,23 @@ def _scenario_section(s: Scenario) -> str:
         parts.append(_table(["Event", "What", "Probability", "Drawn", "Change"], rows,
                             caption="Events that may fire during a negotiation",
                             numeric={2}))
+    if s.meetings:
+        rows = [[f"<code>{_e(m.id)}</code>", _e(m.name), _e(str(m.round)),
+                 _e(", ".join(f"{actor} {cost:g}" for actor, cost in m.failure_cost.items())
+                    or "none")] for m in s.meetings]
+        parts.append(_table(["Meeting", "Name", "Round", "Cost of failing there"], rows,
+                            caption="Meetings at which the decision is due", numeric={2}))
+    if s.proposal.postponement > 0:
+        parts.append(f"<p>The agenda setter may postpone the proposal: keeping it alive for "
+                     f"a later meeting is worth to it {s.proposal.postponement:g} of what "
+                     f"adopting it as proposed would gain it.</p>")
+    if s.history is not None:
+        h = s.history
+        text = ("" if h.text is None else "; text " + ", ".join(
+            f"{d} {s.level_label(d, v)}" for d, v in h.text.items()))
+        parts.append(f'<p id="history">What happened ({_e(h.decided)}): '
+                     f'<strong>{_e(h.outcome)}</strong>{_e(text)}. Inputs fixed on '
+                     f'{_e(h.inputs_fixed)}; sources: {_e(", ".join(h.sources))}.</p>')
     parts.append(_uncertain_inputs(s))
     return "\n".join(parts)
 
@@ -570,6 +587,12 @@ def _sources(s: Scenario) -> str:
     for event in s.events:
         for ref in event.sources:
             cited.setdefault(ref, []).append(f"event {event.id}")
+    for meeting in s.meetings:
+        for ref in meeting.sources:
+            cited.setdefault(ref, []).append(f"meeting {meeting.id}")
+    if s.history is not None:
+        for ref in s.history.sources:
+            cited.setdefault(ref, []).append("what happened")
     items = []
     for src in s.sources:
         text = f'<span class="citation">{_e(src.citation)}</span>'
