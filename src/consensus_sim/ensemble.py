@@ -518,9 +518,11 @@ def _cells(values: Any) -> list[str]:
     quoted where needed (as Python's csv module quotes them). Each distinct value is
     formatted once: most columns take a few values only."""
     array = np.asarray(values)
-    if array.dtype == object:
-        array = array.astype(str)
-    elif array.dtype.kind == "f":
+    if array.dtype.kind in "OU":  # text: a dictionary (sorting strings costs more)
+        cells: dict[Any, str] = {}
+        return [cells[v] if v in cells else cells.setdefault(v, _quoted(str(v)))
+                for v in array.tolist()]
+    if array.dtype.kind == "f":
         array = array + 0.0  # -0.0 as 0.0 (np.unique would merge them anyway)
     distinct, where = np.unique(array, return_inverse=True)
     if array.dtype.kind == "f":
