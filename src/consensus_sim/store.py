@@ -151,6 +151,7 @@ class SweepResult:
         self.spec = spec
         self.out = out
         self._memory = memory
+        self._points: pd.DataFrame | None = None
 
     def _parts(self):
         for task in self.spec.tasks:
@@ -173,37 +174,55 @@ class SweepResult:
 
     def points(self) -> pd.DataFrame:
         """One row per design point: its values, outcome shares with Wilson 95%
-        intervals, mean rounds and the mean final text per dimension."""
+        intervals, mean rounds and the mean final text per dimension (computed once)."""
+        if self._points is None:
+            totals = _PointTotals(self.spec)
+            for task, table in self._parts():
+                totals.add(task, table)
+            self._points = totals.frame()
+        return self._points
+
+
+class _PointTotals:
+    """Counts and sums per design point, added one part of runs at a time."""
+
+    def __init__(self, spec: SweepSpec) -> None:
+        self.spec = spec
+        n = len(spec.points)
+        self.counts = np.zeros((n, len(OUTCOMES)), dtype=np.int64)
+        self.rounds = np.zeros(n)
+        self.finals = np.zeros((n, len(spec.scenario.dimension_ids)))
+
+    def add(self, task: Task, table: pa.Table) -> None:
+        import pyarrow.compute as pc
+
+        for item in pc.value_counts(table.column("outcome")).to_pylist():
+            self.counts[task.point, OUTCOMES.index(item["values"])] += item["counts"]
+        self.rounds[task.point] += table.column("rounds").to_numpy().sum()
+        for k, dim in enumerate(self.spec.scenario.dimension_ids):
+            self.finals[task.point, k] += table.column(f"final_{dim}").to_numpy().sum()
+
+    def frame(self) -> pd.DataFrame:
         import pandas as pd
         from scipy.stats import binomtest
 
         dims = self.spec.scenario.dimension_ids
-        n = len(self.spec.points)
-        counts = np.zeros((n, len(OUTCOMES)), dtype=np.int64)
-        rounds = np.zeros(n)
-        finals = np.zeros((n, len(dims)))
-        for task, table in self._parts():
-            outcome = table.column("outcome").to_numpy(zero_copy_only=False)
-            for k, name in enumerate(OUTCOMES):
-                counts[task.point, k] += int(np.count_nonzero(outcome == name))
-            rounds[task.point] += table.column("rounds").to_numpy().sum()
-            for k, dim in enumerate(dims):
-                finals[task.point, k] += table.column(f"final_{dim}").to_numpy().sum()
-        runs = self.spec.runs
+        counts, runs = self.counts, self.spec.runs
+        adopted = [OUTCOMES.index(name) for name in ("adopted", "adopted_amended",
+                                                      "adopted_paid")]
         rows = []
         for p, point in enumerate(self.spec.points):
             row: dict[str, Any] = {"point": p, **point, "runs": runs}
-            adopted_any = counts[p, 0] + counts[p, 1] + counts[p, 5]  # adopted in any way
             shares = {**{name: counts[p, k] for k, name in enumerate(OUTCOMES)},
-                      "adopted_any": adopted_any}
+                      "adopted_any": counts[p, adopted].sum()}  # adopted in any way
             for name, k in shares.items():
                 interval = binomtest(int(k), runs).proportion_ci(0.95, method="wilson")
                 row[f"p_{name}"] = round(k / runs, 6)
                 row[f"p_{name}_low"] = round(float(interval.low), 6)
                 row[f"p_{name}_high"] = round(float(interval.high), 6)
-            row["mean_rounds"] = round(rounds[p] / runs, 6)
+            row["mean_rounds"] = round(self.rounds[p] / runs, 6)
             for k, dim in enumerate(dims):
-                row[f"mean_final_{dim}"] = round(finals[p, k] / runs, 6)
+                row[f"mean_final_{dim}"] = round(self.finals[p, k] / runs, 6)
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -334,17 +353,19 @@ def _consolidate(result: SweepResult) -> None:
     writer = None
     tmp_parquet = out / "runs.parquet.tmp"
     tmp_csv = out / "runs.csv.tmp"
+    totals = _PointTotals(result.spec)  # the points' totals in the same pass
     with tmp_csv.open("wb") as csv_file:
-        for i, (_, table) in enumerate(result._parts()):
+        for i, (task, table) in enumerate(result._parts()):
             if writer is None:
                 writer = pq.ParquetWriter(tmp_parquet, table.schema)
             writer.write_table(table)
             options = pacsv.WriteOptions(include_header=i == 0)
             pacsv.write_csv(_rounded(table), csv_file, options)
+            totals.add(task, table)
     writer.close()
     os.replace(tmp_parquet, out / "runs.parquet")
     os.replace(tmp_csv, out / "runs.csv")
-    points = result.points()
+    points = result._points = totals.frame()
     _atomic_write(out / "points.csv", points.to_csv(index=False, float_format="%.6f"))
 
 
