@@ -472,3 +472,24 @@ def test_a_deal_won_only_by_payments_is_reported_as_such():
     assert batch.outcome_counts()["adopted_paid"] == 4
     summary = batch.summary()
     assert summary["p_adopted_any"] == 1.0
+
+
+def test_an_objecting_veto_holder_is_won_over_by_abstaining_not_by_a_yes(trio):
+    # veto_majority, 2 yes votes of 3, V holds a veto. At x = 1: A (at 1) votes yes;
+    # V (at 0.3, tolerance 0.3) loses 0.49 - 0.09 = 0.4 > 0.3 and objects; B (at
+    # 0.45) loses 0.3025 - 0.2025 = 0.1 > 0 and does not vote yes. Blocked. V need
+    # only abstain: (x - 0.3)^2 - 0.09 <= 0.3, x <= 0.3 + sqrt(0.39) = 0.9245,
+    # worth -(0.0755)^2 to the chair; B must vote yes: x <= 0.9, worth -0.01. B is
+    # the more costly to win over (were V's yes needed, x <= 0.6 would make V so).
+    # The chair tables 0.9: A and B vote yes, V abstains.
+    trio["rule"] = {"type": "veto_majority", "threshold": 0.6, "veto": ["V"]}
+    trio["actors"] = [{"id": "A", "position": {"scope": 1.0}},
+                      {"id": "V", "position": {"scope": 0.3}, "tolerance": 0.3},
+                      {"id": "B", "position": {"scope": 0.45}},
+                      trio["actors"][3]]
+    result = model_of(trio).run()
+    assert result.responses[0].tolist() == [1, -1, -1]
+    assert result.costliest_blocker == "B"
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(0.9, abs=1e-9)
+    assert result.responses[1].tolist() == [1, 0, 1]

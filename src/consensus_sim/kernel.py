@@ -1501,9 +1501,10 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
     """
     r = len(state.run)
     no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
-    hope = s.postponement * (objective(s, state, np.broadcast_to(s.proposal,
-                                                                 state.proposal.shape))
-                             - no_deal)
+    hope = 0.0  # what postponing is worth to the setter over no deal
+    if s.postponement > 0:
+        hope = s.postponement * (objective(s, state, np.broadcast_to(
+            s.proposal, state.proposal.shape)) - no_deal)
     if s.private:
         best, gain = best_expected_text(s, state)
         worth = gain > INDIFFERENCE

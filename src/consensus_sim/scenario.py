@@ -918,6 +918,12 @@ def _check_references(s: Scenario, source: str) -> None:
         fail("proposal.agenda_setter",
              f"unknown actor {s.proposal.agenda_setter!r}; allowed: an actor id ({_few(ids)})")
     source_ids = {src.id for src in s.sources}
+
+    def check_sources(path: str, refs: tuple[str, ...]) -> None:
+        for ref in refs:
+            if ref not in source_ids:
+                fail(path, f"unknown source {ref!r}; allowed: an id under sources "
+                     f"({_few(source_ids) or 'none defined'})")
     for actor in s.actors:
         base = f"actors[{actor.id}]"
         for g in actor.groups:
@@ -946,10 +952,7 @@ def _check_references(s: Scenario, source: str) -> None:
                 if d not in seen:
                     fail(f"{base}.pressure[{i}].dimensions",
                          f"unknown dimension {d!r}; allowed: {allowed_dims}")
-        for ref in actor.sources:
-            if ref not in source_ids:
-                fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under sources "
-                     f"({_few(source_ids) or 'none defined'})")
+        check_sources(f"{base}.sources", actor.sources)
     rule = s.rule
     if isinstance(rule, VetoMajorityRule):
         for v in rule.veto:
@@ -997,10 +1000,7 @@ def _check_references(s: Scenario, source: str) -> None:
         for d in e.dimensions or ():
             if d not in seen:
                 fail(f"{base}.dimensions", f"unknown dimension {d!r}; allowed: {allowed_dims}")
-        for ref in e.sources:
-            if ref not in source_ids:
-                fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under "
-                     f"sources ({_few(source_ids) or 'none defined'})")
+        check_sources(f"{base}.sources", e.sources)
         if e.per == "run" and e.round > s.max_rounds:
             fail(f"{base}.round", f"round {e.round} comes after max_rounds "
                  f"({s.max_rounds}); allowed: 1 to {s.max_rounds}")
@@ -1022,10 +1022,7 @@ def _check_references(s: Scenario, source: str) -> None:
             if actor not in ids:
                 fail(f"{base}.failure_cost.{actor}",
                      f"unknown actor; allowed: an actor id ({_few(ids)})")
-        for ref in meeting.sources:
-            if ref not in source_ids:
-                fail(f"{base}.sources", f"unknown source {ref!r}; allowed: an id under "
-                     f"sources ({_few(source_ids) or 'none defined'})")
+        check_sources(f"{base}.sources", meeting.sources)
     if s.history is not None:
         h = s.history
         adopted = h.outcome in ("adopted", "adopted_amended", "adopted_paid")
@@ -1041,10 +1038,7 @@ def _check_references(s: Scenario, source: str) -> None:
             for d in dims:
                 if d not in h.text:
                     fail(f"history.text.{d}", "missing; give a number for every dimension")
-        for ref in h.sources:
-            if ref not in source_ids:
-                fail("history.sources", f"unknown source {ref!r}; allowed: an id under "
-                     f"sources ({_few(source_ids) or 'none defined'})")
+        check_sources("history.sources", h.sources)
     seen_sources: set[str] = set()
     for src in s.sources:
         if src.id in seen_sources:
