@@ -302,3 +302,31 @@ def test_private_setter_weighs_failing_at_a_meeting_and_may_postpone():
     assert (result.outcome, result.rounds) == ("withdrawn", 1)
     data["proposal"]["postponement"] = 0.1
     assert first_run_with(scenario_from_dict(data), 0.2).run().outcome == "postponed"
+
+
+@pytest.mark.parametrize("gamma", [2.0, 1.5])
+def test_the_setters_types_weigh_texts_against_each_members_outside_option(gamma):
+    # Under private information each of the setter's types of a member measures its
+    # loss from the member's outside option, as the member does; the bounds the types
+    # are screened with hold.
+    from consensus_sim import kernel
+
+    data = load_scenario("nato_tokyo_office").model_dump(mode="json", exclude_none=True)
+    data["defaults"]["gamma"] = gamma
+    for actor in data["actors"][:6]:
+        actor["outside_option"] = {"office": 0.5}
+    s = setup(scenario_from_dict(data))
+    assert s.private and s.outside
+    runs = np.arange(16)
+    state = kernel.initial_state(s, run_uniforms(3, runs, s.n_uniforms), runs)
+    x = np.random.default_rng(0).uniform(size=(16, 1))
+    p = type_values(s, state, "position", 0)  # (K, R, M)
+    sal = type_values(s, state, "salience", 0)
+    o = s.reversion[:, 0]
+    optioned = sum(a.get("type", "member") == "member" for a in data["actors"][:6])
+    assert (o == 0.5).sum() == optioned and np.all((o == 0.5) | (o == s.status_quo[0]))
+    expected = sal * (np.abs(x[None, :, :1] - p) ** gamma - np.abs(o - p) ** gamma)
+    typed = kernel._type_loss(s, state, x)
+    np.testing.assert_allclose(typed, expected, rtol=0, atol=1e-12)
+    low, high = kernel._loss_bounds(s, kernel._TypeBox.of(s, state), x)
+    assert np.all(typed >= low[None]) and np.all(typed <= high[None])

@@ -493,3 +493,91 @@ def test_an_objecting_veto_holder_is_won_over_by_abstaining_not_by_a_yes(trio):
     assert result.outcome == "adopted_amended"
     assert result.final[0] == pytest.approx(0.9, abs=1e-9)
     assert result.responses[1].tolist() == [1, 0, 1]
+
+
+# ------------------------------------------------------------- outside options
+
+
+def outside_case(a_option=None, b_option=None, strategy="minimal"):
+    """One dimension, q = 0, proposal 1, a chair at 1; A at 0.2 and B at 0.9, quadratic,
+    no tolerance or blocking cost: each accepts x when (x - p)^2 <= (o - p)^2."""
+    actors = [{"id": "A", "position": {"scope": 0.2}}, {"id": "B", "position": {"scope": 0.9}},
+              {"id": "CH", "type": "chair", "position": {"scope": 1.0}}]
+    for actor, option in zip(actors, (a_option, b_option), strict=False):
+        if option is not None:
+            actor["outside_option"] = {"scope": option}
+    return {"title": "outside options", "dimensions": [{"id": "scope"}],
+            "status_quo": {"scope": 0.0},
+            "proposal": {"position": {"scope": 1.0}, "agenda_setter": "CH",
+                         "concession": strategy},
+            "defaults": {"salience": {"scope": 1.0}, "tolerance": 0.0, "blocking_cost": 0.0},
+            "actors": actors, "max_rounds": 3}
+
+
+def test_without_outside_options_the_status_quo_is_every_members_reversion():
+    # A accepts (x - 0.2)^2 <= 0.04: x <= 0.4; the chair tables 0.4
+    result = model_of(outside_case()).run()
+    assert result.outcome == "adopted_amended"
+    assert result.final[0] == pytest.approx(0.4, abs=1e-9)
+
+
+@pytest.mark.parametrize("strategy", ["minimal", "split"])
+def test_a_member_whose_outside_option_is_worse_accepts_more(strategy):
+    # The others would go ahead without A (its outside option is the proposal, 1):
+    # A loses (x - 0.2)^2 - 0.64 <= 0 for every x <= 1, so x = 1 passes at once.
+    result = model_of(outside_case(a_option=1.0, strategy=strategy)).run()
+    assert result.outcome == "adopted"
+    assert result.rounds == 1
+
+
+def test_a_member_whose_outside_option_is_better_demands_more():
+    # A's outside option 0.3: it accepts |x - 0.2| <= 0.1, so x <= 0.3.
+    result = model_of(outside_case(a_option=0.3)).run()
+    assert result.final[0] == pytest.approx(0.3, abs=1e-9)
+
+
+def test_outside_options_that_leave_no_common_text_end_in_withdrawal():
+    # A accepts [0, 0.4]; B, with outside option 0.8, accepts |x - 0.9| <= 0.1, so
+    # [0.8, 1]: no text passes, and the setter withdraws after the first block.
+    result = model_of(outside_case(b_option=0.8)).run()
+    assert result.outcome == "withdrawn"
+    assert result.rounds == 1
+
+
+def test_outside_options_in_two_dimensions_where_the_status_quo_passes_nobody():
+    # q = (0, 0), proposal (1, 1); the chair wants (1, 1). A at (0, 0) has outside
+    # option (0.7, 0.7): it accepts the disc x^2 + y^2 <= 0.98 around its ideal. B at
+    # (1, 1) has outside option (0.6, 0.6): its disc around (1, 1) has radius^2 0.32,
+    # so B rejects the status quo. The chair's best point of A's disc, nearest (1, 1),
+    # is (0.7, 0.7), inside B's disc (0.18 <= 0.32).
+    data = {
+        "title": "two discs", "dimensions": [{"id": "a"}, {"id": "b"}],
+        "status_quo": {"a": 0.0, "b": 0.0},
+        "proposal": {"position": {"a": 1.0, "b": 1.0}, "agenda_setter": "CH"},
+        "defaults": {"salience": {"a": 1.0, "b": 1.0}, "tolerance": 0.0, "blocking_cost": 0.0},
+        "actors": [
+            {"id": "A", "position": {"a": 0.0, "b": 0.0}, "outside_option": {"a": 0.7, "b": 0.7}},
+            {"id": "B", "position": {"a": 1.0, "b": 1.0}, "outside_option": {"a": 0.6, "b": 0.6}},
+            {"id": "CH", "type": "chair", "position": {"a": 1.0, "b": 1.0}},
+        ],
+    }
+    result = model_of(data).run()
+    assert result.outcome == "adopted_amended"
+    np.testing.assert_allclose(result.final, [0.7, 0.7], atol=1e-7)
+    data["actors"][0]["outside_option"] = {"a": 0.3, "b": 0.3}  # A's disc: radius^2 0.18
+    result = model_of(data).run()  # the discs are now apart: nothing passes
+    assert result.outcome == "withdrawn"
+
+
+def test_outside_options_are_checked(trio, write_yaml, capsys):
+    trio["actors"][0]["outside_option"] = {"nope": 0.5}
+    code, _, err = run_cli(capsys, "validate", str(write_yaml(trio)))
+    assert code == 2 and "actors[A].outside_option.nope: unknown dimension" in err
+    trio["actors"][0]["outside_option"] = {"scope": 1.5}
+    code, _, err = run_cli(capsys, "validate", str(write_yaml(trio)))
+    assert code == 2 and "actors[A].outside_option.scope" in err
+    trio["actors"][0]["outside_option"] = {}
+    trio["actors"].append({"id": "P", "type": "partner", "position": {"scope": 0.5},
+                           "outside_option": {"scope": 0.5}})
+    code, _, err = run_cli(capsys, "validate", str(write_yaml(trio)))
+    assert code == 2 and "only members and the agenda setter" in err

@@ -3,7 +3,9 @@
 Random consensus cases in two and three dimensions, complete information (nothing
 uncertain), `minimal`: after a blocked first round the chair's text must be accepted
 by every member, be within 1e-6 of the best such text, and the chair must withdraw
-only when no acceptable text beats the status quo for it.
+only when no acceptable text beats the status quo for it. About half the members
+have an outside option (a reversion point of their own), so the status quo need not
+be acceptable, and no text may be.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ def cases(draw):
     members = [{"position": vector(), "salience": vector(st.floats(0.05, 1.0)),
                 "tolerance": draw(st.floats(0.0, 0.3)),
                 "blocking_cost": draw(st.floats(0.0, 0.2)),
-                "gamma": draw(st.sampled_from([1.5, 2.0, 2.0, 3.0]))} for _ in range(n)]
+                "gamma": draw(st.sampled_from([1.5, 2.0, 2.0, 3.0])),
+                "outside": vector() if draw(st.booleans()) else None} for _ in range(n)]
     chair = {"position": vector(), "salience": vector(st.floats(0.05, 1.0))}
     return dims, members, chair, vector(), vector()
 
@@ -41,6 +44,9 @@ def scenario(dims, members, chair, status_quo, proposal):
     actors = [{"id": f"M{i}", "position": point(m["position"]), "salience": point(m["salience"]),
                "tolerance": m["tolerance"], "blocking_cost": m["blocking_cost"],
                "gamma": m["gamma"]} for i, m in enumerate(members)]
+    for actor, m in zip(actors, members, strict=True):
+        if m.get("outside") is not None:
+            actor["outside_option"] = point(m["outside"])
     actors.append({"id": "CH", "type": "chair", "position": point(chair["position"]),
                    "salience": point(chair["salience"])})
     return scenario_from_dict({
@@ -58,13 +64,16 @@ def slsqp_best(members, chair, status_quo):
     """The chair's best text every member accepts (as a lone objector), by SLSQP from
     several starts; None if no start ends feasible."""
     q = np.asarray(status_quo)
-    budgets = [cost(m["position"], m["salience"], m["gamma"], q) + m["tolerance"]
-               + m["blocking_cost"] for m in members]
+    budgets = [cost(m["position"], m["salience"], m["gamma"],
+                    q if m.get("outside") is None else m["outside"])
+               + m["tolerance"] + m["blocking_cost"] for m in members]
     constraints = [{"type": "ineq", "fun": lambda x, m=m, b=b: b - cost(
         m["position"], m["salience"], m["gamma"], x)} for m, b in zip(members, budgets,
                                                                        strict=True)]
     best = None
-    for start in (q, np.asarray(chair["position"]), np.full(q.size, 0.5)):
+    starts = [q, np.asarray(chair["position"]), np.full(q.size, 0.5),
+              *(np.asarray(m["position"]) for m in members)]
+    for start in starts:
         found = minimize(lambda x: cost(chair["position"], chair["salience"], 2.0, x), start,
                          method="SLSQP", bounds=[(0.0, 1.0)] * q.size,
                          constraints=constraints, options={"ftol": 1e-12, "maxiter": 500})

@@ -133,15 +133,16 @@ class Member(Actor):
         return "" if self.code is None else RESPONSE_NAMES[self.code]
 
     def weigh(self, x: np.ndarray) -> None:
-        """Weigh the text ``x``: its loss against the status quo; nobody objects yet."""
+        """Weigh the text ``x``: its loss against its reversion point (its outside option,
+        else the status quo); nobody objects yet."""
         m = self.model
         row = slice(self.row, self.row + 1)
         position, salience = m.state.position[:, row], m.state.salience[:, row]
         gamma = m.setup.member_gamma
         if np.ndim(gamma):
             gamma = gamma[row]
-        at_q = utilities(position, salience, gamma, m.setup.status_quo[None])
-        self.loss = float((at_q - utilities(position, salience, gamma, x[None]))[0, 0])
+        at_o = utilities(position, salience, gamma, m.setup.reversion[self.row][None])
+        self.loss = float((at_o - utilities(position, salience, gamma, x[None]))[0, 0])
         self.objecting = False
 
     def best_respond(self, others_objecting: int) -> bool:

@@ -116,7 +116,18 @@ def utilities(position: np.ndarray, salience: np.ndarray, gamma: float | np.ndar
     Returns:
         Shape (..., n).
     """
-    distance = np.abs(position - x[..., None, :])
+    return -_weighted_distance(np.abs(position - x[..., None, :]), salience, gamma)
+
+
+def at_reversion(s: Setup, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
+    """U_i(o_i): each member's utility at its reversion point, its outside option or
+    else the status quo, from positions and saliences (..., M, d); returns (..., M)."""
+    return -_weighted_distance(np.abs(position - s.reversion), salience, s.member_gamma)
+
+
+def _weighted_distance(distance: np.ndarray, salience: np.ndarray,
+                       gamma: float | np.ndarray) -> np.ndarray:
+    """sum_k s_k distance_k^gamma over the last axis (``distance`` is overwritten)."""
     if np.ndim(gamma) == 0:
         if gamma == 2.0:
             distance *= distance
@@ -125,7 +136,7 @@ def utilities(position: np.ndarray, salience: np.ndarray, gamma: float | np.ndar
     else:
         distance **= gamma[:, None]
     distance *= salience
-    return -distance.sum(axis=-1)
+    return distance.sum(axis=-1)
 
 
 # ----------------------------------------------------------------- the response game
@@ -229,6 +240,9 @@ class Setup:
     types: SetterTypes | None  # under private information, the setter's types
     failure_cost: np.ndarray  # (max_rounds + 1, N): cost of failing at round t's meeting
     postponement: float  # the setter's value of postponing, a share of the proposal's gain
+    reversion: np.ndarray  # (M, d) each member's outside option, else the status quo
+    no_deal: np.ndarray  # (d,) the setter's reversion point: its outside option or q
+    outside: bool  # some member's reversion point differs from the status quo
 
     @property
     def n_uniforms(self) -> int:
@@ -297,6 +311,8 @@ def setup(scenario: Scenario) -> Setup:
         types=SetterTypes.of(a, uncertain, prior, a.setter) if private else None,
         failure_cost=np.vstack([a.failure_cost, np.zeros((1, len(a.actor_ids)))]),
         postponement=scenario.proposal.postponement,
+        reversion=a.reversion[:m], no_deal=a.reversion[a.setter],
+        outside=bool(np.any(a.reversion[:m] != a.status_quo)),
     )
 
 
@@ -737,11 +753,11 @@ def _one_blas_thread():
 
 
 def losses(s: Setup, state: State, x: np.ndarray) -> np.ndarray:
-    """Each member's loss from ``x`` against the status quo, U_i(q) - U_i(x), (R, M)."""
+    """Each member's loss from ``x`` against its reversion point (its outside option,
+    else the status quo), U_i(o_i) - U_i(x), (R, M)."""
     m = s.n_members
     pos, sal = state.position[:, :m], state.salience[:, :m]
-    at_q = utilities(pos, sal, s.member_gamma, np.broadcast_to(s.status_quo, x.shape))
-    return at_q - utilities(pos, sal, s.member_gamma, x)
+    return at_reversion(s, pos, sal) - utilities(pos, sal, s.member_gamma, x)
 
 
 def allowed_loss(s: Setup, state: State) -> np.ndarray:
@@ -785,8 +801,7 @@ def predicted_adoption(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
     out = np.empty((r, c), dtype=bool)
     step = max(1, _BLOCK // max(1, r * m * d))
     pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
-    at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
-                     np.broadcast_to(s.status_quo, (r, d)))[:, None]
+    at_q = at_reversion(s, state.position[:, :m], state.salience[:, :m])[:, None]
     # Under a rule every member must accept (consensus, silence, unanimity), nobody
     # objects in the least equilibrium exactly when every member accepts the text as a
     # lone objector would: that shortcut gives the same answer as the game.
@@ -879,7 +894,7 @@ class _Line:
         pos, sal = state.position[:, :m], state.salience[:, :m]
         g = s.member_gamma if np.ndim(s.member_gamma) == 0 else s.member_gamma[None, :]
         self.gamma = g
-        at_q = -utilities(pos, sal, s.member_gamma, np.broadcast_to(s.status_quo, x.shape))
+        at_q = -at_reversion(s, pos, sal)
         fixed = np.abs(pos - x[:, None, :])
         fixed = (fixed ** g[..., None] if np.ndim(g) else fixed ** g) * sal
         self.base = at_q - (fixed.sum(axis=-1) - fixed[..., k])  # (R, M)
@@ -1025,16 +1040,16 @@ def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     m = s.n_members
     out = state.proposal.copy()
     found = np.ones(r, dtype=bool)
-    q = s.status_quo
     lower = np.where(s.free, 0.0, state.proposal)
     upper = np.where(s.free, 1.0, state.proposal)
     allowed = allowed_loss(s, state)
+    at_o = -at_reversion(s, state.position[:, :m], state.salience[:, :m])
     for j in range(r):
-        pos, sal = state.position[j, :m], state.salience[j, :m]
-        at_q = -utilities(pos, sal, s.member_gamma, q)
+        at_q = at_o[j]
         problem = _SetterProblem(s, state, j, lower[j], upper[j])
         if not s.vote:
-            out[j] = problem.solve(np.arange(m), at_q + allowed[j])
+            text = problem.solve(np.arange(m), at_q + allowed[j])
+            out[j], found[j] = (state.proposal[j], False) if text is None else (text, True)
             continue
         # A voting rule: the coalition votes yes (its loss at most 0); under a veto rule
         # the veto holders outside it must not object. Grow the coalition, cheapest
@@ -1048,7 +1063,7 @@ def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
             members = np.flatnonzero(yes | s.veto)
             budget = np.where(yes, at_q, at_q + allowed[j])
             text = problem.solve(members, budget[members])
-            if predicted_adoption(s, one, text[None, None])[0, 0]:
+            if text is not None and predicted_adoption(s, one, text[None, None])[0, 0]:
                 out[j], found[j] = text, True
                 break
     return out, np.where(found, objective(s, state, out), -np.inf)
@@ -1078,12 +1093,21 @@ class _SetterProblem:
         self.feasible = np.where(s.free, s.status_quo, state.proposal[j])
         self.tie = state.proposal[j]
 
-    def solve(self, members: np.ndarray, budget: np.ndarray) -> np.ndarray:
-        from .optimum import best_text
+    def solve(self, members: np.ndarray, budget: np.ndarray) -> np.ndarray | None:
+        """The setter's best text that ``members`` accept within ``budget``; None when
+        they accept no text of the box (possible only with outside options or yes/no
+        dimensions held away from the status quo)."""
+        from .optimum import acceptable_text, best_text
 
-        return best_text(self.ideal, self.weight, self.g0, self.position[members],
-                         self.salience[members], self.gamma[members], budget, self.lower,
-                         self.upper, feasible_point=self.feasible, tie_reference=self.tie)
+        position, salience, gamma = (self.position[members], self.salience[members],
+                                     self.gamma[members])
+        start = acceptable_text(position, salience, gamma, budget, self.lower, self.upper,
+                                self.feasible)
+        if start is None:
+            return None
+        return best_text(self.ideal, self.weight, self.g0, position, salience, gamma,
+                         budget, self.lower, self.upper, feasible_point=start,
+                         tie_reference=self.tie)
 
     def value(self, x: np.ndarray) -> float:
         return -float((self.weight * np.abs(x - self.ideal) ** self.g0).sum())
@@ -1092,8 +1116,8 @@ class _SetterProblem:
         """Members by the setter's value of the best text each alone accepts within
         ``budget``, best first (ties: member id)."""
         m = len(budget)
-        solo = np.array([self.value(self.solve(np.array([i]), budget[i:i + 1]))
-                         for i in range(m)])
+        texts = [self.solve(np.array([i]), budget[i:i + 1]) for i in range(m)]
+        solo = np.array([-np.inf if x is None else self.value(x) for x in texts])
         return np.lexsort((self.s.actor_rank, -solo))
 
 
@@ -1114,27 +1138,35 @@ def _type_loss(s: Setup, state: State, x: np.ndarray,
     sum_k s_k ((x_k - p_k)^2 - (q_k - p_k)^2) = sum_k s_k (x_k - q_k)(x_k + q_k - 2 p_k)
     takes three passes over the types per dimension on which x differs from q.
     """
-    q = s.status_quo
+    o = _reversion_rows(s, cols)  # (1, M' or 1, d)
     g = s.member_gamma
     quadratic = np.ndim(g) == 0 and g == 2.0
     g = g if np.ndim(g) == 0 else np.asarray(g)[cols]
-    u = x - q  # (R, d)
-    uv = u * (x + q)
+    u = x[:, None, :] - o  # (R, M' or 1, d)
+    uv = u * (x[:, None, :] + o)
     loss = 0.0
     for j in range(x.shape[1]):
-        if not np.any(u[:, j]):
+        if not np.any(u[..., j]):
             continue
         p = type_values(s, state, "position", j, cols)  # (K', R, M')
         if quadratic:  # s (u v - 2 u p), in place
-            term = np.multiply(p, 2.0 * u[None, :, None, j], out=p)
-            np.subtract(uv[None, :, None, j], term, out=term)
+            term = np.multiply(p, 2.0 * u[None, ..., j], out=p)
+            np.subtract(uv[None, ..., j], term, out=term)
         else:
-            term = np.abs(x[None, :, None, j] - p) ** g - np.abs(q[j] - p) ** g
+            term = np.abs(x[None, :, None, j] - p) ** g - np.abs(o[None, ..., j] - p) ** g
         term = term * type_values(s, state, "salience", j, cols)
         loss = loss + term
-    if np.ndim(loss) == 0:  # x is the status quo
+    if np.ndim(loss) == 0:  # x is every member's reversion point
         return np.zeros((1, len(x), len(np.arange(s.n_members)[cols])))
     return loss
+
+
+def _reversion_rows(s: Setup, cols: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """The members' reversion points, shaped to broadcast against (R, M', d): the
+    status quo (1, 1, d) when no member has an outside option, else (1, M', d)."""
+    if not s.outside:
+        return s.status_quo[None, None, :]
+    return s.reversion[cols][None]
 
 
 #: Screening the setter's types (:func:`_loss_bounds`) widens every bound by this much,
@@ -1199,18 +1231,18 @@ def _loss_bounds(s: Setup, box: _TypeBox, x: np.ndarray) -> tuple[np.ndarray, np
     [s_lo, s_hi] (>= 0) its range is spanned by the four corners. Sums of ranges bound
     the sum. Exponents below 1 are not screened (the bounds are infinite)."""
     (p_lo, p_hi), (s_lo, s_hi) = box.position, box.salience
-    q = s.status_quo
+    o = _reversion_rows(s)[0]  # (1 or M, d)
     g = s.member_gamma
     if np.any(np.asarray(g) < 1.0):
         inf = np.full(p_lo.shape[:2], np.inf)
         return -inf, inf
-    if np.ndim(g) == 0 and g == 2.0:  # (x - q)(x + q - 2p): linear in p
-        u, v = (x - q)[:, None, :], (x + q)[:, None, :]
+    xx = x[:, None, :]
+    if np.ndim(g) == 0 and g == 2.0:  # (x - o)(x + o - 2p): linear in p
+        u, v = xx - o, xx + o
         ends = [u * (v - 2.0 * p) for p in (p_lo, p_hi)]
     else:
         g = g if np.ndim(g) == 0 else np.asarray(g)[None, :, None]
-        xx = x[:, None, :]
-        ends = [np.abs(xx - p) ** g - np.abs(q - p) ** g for p in (p_lo, p_hi)]
+        ends = [np.abs(xx - p) ** g - np.abs(o - p) ** g for p in (p_lo, p_hi)]
     f_lo, f_hi = np.minimum(*ends), np.maximum(*ends)
     low = np.minimum(s_lo * f_lo, s_hi * f_lo).sum(axis=-1)
     high = np.maximum(s_lo * f_hi, s_hi * f_hi).sum(axis=-1)
@@ -1402,7 +1434,7 @@ def best_expected_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     texts = _private_texts(s, state)
     tried = np.abs(texts[:, :, None] - state.blocked_texts[:, None]) < 1e-12  # (R, C, T, d)
     same = np.any(np.all(tried, axis=-1), axis=-1)
-    no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
+    no_deal = objective(s, state, np.broadcast_to(s.no_deal, state.proposal.shape))
     worth = objective(s, state, texts) - no_deal[:, None]
     # Texts blocked before, or no better than no deal, in every run: not worth asking
     # how likely they are to pass.
@@ -1449,8 +1481,7 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
             free.size == 1 and not binary else grid_texts(s, state)
         value = objective(s, state, texts)  # (R, C)
         pos, sal = state.position[:, None, :m], state.salience[:, None, :m]
-        at_q = utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
-                         np.broadcast_to(s.status_quo, x.shape))[:, None]
+        at_q = at_reversion(s, state.position[:, :m], state.salience[:, :m])[:, None]
         step = max(1, _BLOCK // max(1, r * m * x.shape[1]))
         for start in range(0, texts.shape[1], step):  # in blocks, to bound memory
             block = texts[:, start:start + step]
@@ -1459,14 +1490,13 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
             best = np.where(ok, value[:, start:start + step, None], -np.inf).max(axis=1)
             loss_at = np.maximum(loss_at, best)
     else:
-        at_q = -utilities(state.position[:, :m], state.salience[:, :m], s.member_gamma,
-                          np.broadcast_to(s.status_quo, x.shape))
+        at_q = -at_reversion(s, state.position[:, :m], state.salience[:, :m])
         for j in range(r):
             problem = _SetterProblem(s, state, j, np.where(s.free, 0.0, x[j]),
                                      np.where(s.free, 1.0, x[j]))
             for i in np.flatnonzero(blocking[j]):
                 text = problem.solve(np.array([i]), at_q[j, i:i + 1] + allowed[j, i:i + 1])
-                loss_at[j, i] = problem.value(text)
+                loss_at[j, i] = -np.inf if text is None else problem.value(text)
     score = np.where(blocking, loss_at, np.inf)
     worst = score.min(axis=1, keepdims=True)
     tied = blocking & (score <= worst + INDIFFERENCE)
@@ -1500,7 +1530,7 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
         :data:`POSTPONE`.
     """
     r = len(state.run)
-    no_deal = objective(s, state, np.broadcast_to(s.status_quo, state.proposal.shape))
+    no_deal = objective(s, state, np.broadcast_to(s.no_deal, state.proposal.shape))
     hope = 0.0  # what postponing is worth to the setter over no deal
     if s.postponement > 0:
         hope = s.postponement * (objective(s, state, np.broadcast_to(

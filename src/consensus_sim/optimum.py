@@ -80,7 +80,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["acceptance_interval", "best_text"]
+__all__ = ["acceptable_text", "acceptance_interval", "best_text"]
 
 #: The tie rule's slack: a text counts as one of the setter's best when its utility
 #: is within this of the best.
@@ -224,6 +224,70 @@ def best_text(ideal: ArrayLike, salience: ArrayLike, gamma: float,
     text = np.empty_like(x)
     text[dims] = x
     return text
+
+
+#: A member's loss may exceed its budget by this share of it (plus this much) at a
+#: text :func:`acceptable_text` returns: well inside the tolerance of ``best_text``.
+_ACCEPTABLE = 1e-10
+
+
+def acceptable_text(member_ideal: ArrayLike, member_salience: ArrayLike,
+                    member_gamma: ArrayLike, budget: ArrayLike, lower: ArrayLike,
+                    upper: ArrayLike, start: ArrayLike) -> np.ndarray | None:
+    """A text of the box that every member accepts, or None when there is none.
+
+    ``start`` is returned when every member accepts it (the status quo, in the usual
+    problem). Otherwise (a member's outside option is better for it than the status
+    quo, or a dimension is held away from it) the least worst excess over a budget,
+
+        minimise t over (x, t)  subject to  loss_i(x) - budget_i <= t,  lower <= x <= upper,
+
+    a convex problem, is solved by scipy's SLSQP from ``start`` and from the members'
+    mean ideal point; the answer is acceptable when its largest excess is at most
+    1e-10 of the budget (plus 1e-10), else no text is (to that tolerance).
+
+    Example:
+        Two members at 0 and 1 who each accept a loss of 0.3 around their ideal
+        (quadratic): no text is within 0.55 of both.
+
+        >>> acceptable_text([[0.0], [1.0]], [[1.0], [1.0]], [2.0, 2.0], [0.3, 0.3],
+        ...                 [0.0], [1.0], [0.0]) is None
+        True
+    """
+    position = np.atleast_2d(np.asarray(member_ideal, dtype=float))
+    members = _PowerLosses(position, np.atleast_2d(np.asarray(member_salience, dtype=float)),
+                           np.asarray(member_gamma, dtype=float).reshape(-1))
+    budget = np.asarray(budget, dtype=float).reshape(-1)
+    lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    start = np.clip(np.asarray(start, dtype=float), lower, upper)
+    limit = _ACCEPTABLE * (1.0 + np.abs(budget))
+    if budget.size == 0 or np.all(members.values(start) - budget <= limit):
+        return start
+    from scipy.optimize import minimize
+
+    d = start.size
+
+    def excess(z: np.ndarray) -> np.ndarray:  # >= 0 where a budget holds
+        return budget - members.values(z[:d]) + z[d]
+
+    def jacobian(z: np.ndarray) -> np.ndarray:
+        return np.hstack([-members.gradient(z[:d]), np.ones((budget.size, 1))])
+
+    best = None
+    for x0 in (start, np.clip(position.mean(axis=0), lower, upper)):
+        z0 = np.append(x0, max(0.0, float((members.values(x0) - budget).max())))
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = minimize(lambda z: z[d], z0, jac=lambda z: np.eye(d + 1)[d],
+                              method="SLSQP",
+                              bounds=[*zip(lower, upper, strict=True), (None, None)],
+                              constraints=[{"type": "ineq", "fun": excess, "jac": jacobian}],
+                              options={"ftol": 1e-14, "maxiter": 500})
+        x = np.clip(result.x[:d], lower, upper)
+        worst = float((members.values(x) - budget - limit).max())
+        if best is None or worst < best[0]:
+            best = (worst, x)
+    return best[1] if best[0] <= 0.0 else None
 
 
 def acceptance_interval(member_ideal: ArrayLike, member_salience: ArrayLike,

@@ -375,6 +375,7 @@ class Actor(ActorParams):
     type: Literal["member", "partner", "external", "chair"] = "member"
     groups: tuple[str, ...] = ()
     pressure: tuple[Pressure, ...] = ()
+    outside_option: dict[str, Fraction] | None = None
     sources: tuple[str, ...] = ()
     notes: str = ""
 
@@ -565,6 +566,9 @@ class ScenarioArrays:
     #: each actor's cost of failing at the meeting of each round (0 without one),
     #: (max_rounds, n_actors)
     failure_cost: np.ndarray | None = None
+    #: each actor's reversion point, what it gets without agreement: its outside option
+    #: where it has one, else the status quo, (n_actors, d)
+    reversion: np.ndarray | None = None
 
     @property
     def member_ids(self) -> tuple[str, ...]:
@@ -645,6 +649,8 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         influence=_influence(s, row, n_members, capability),
         events=tuple(events),
         failure_cost=_failure_cost(s, row),
+        reversion=np.array([[(a.outside_option or {}).get(d, s.status_quo[d]) for d in dims]
+                            for a in ordered], dtype=float),
     )
 
 
@@ -952,6 +958,11 @@ def _check_references(s: Scenario, source: str) -> None:
                 if d not in seen:
                     fail(f"{base}.pressure[{i}].dimensions",
                          f"unknown dimension {d!r}; allowed: {allowed_dims}")
+        if actor.outside_option is not None:
+            check_dims(f"{base}.outside_option", actor.outside_option, complete=False)
+            if actor.type != "member" and actor.id != s.proposal.agenda_setter:
+                fail(f"{base}.outside_option", "only members and the agenda setter have an "
+                     f"outside option (this actor's type is {actor.type!r})")
         check_sources(f"{base}.sources", actor.sources)
     rule = s.rule
     if isinstance(rule, VetoMajorityRule):

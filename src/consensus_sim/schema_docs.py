@@ -190,6 +190,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "groups": "Names of groups (under `groups`) whose parameters apply, in order, "
         "later winning.",
         "pressure": "Pressure applied every round; partners and external actors only.",
+        "outside_option": "What this member (or the agenda setter) gets if no agreement "
+        "is reached, as a text: a value in [0, 1] per dimension; dimensions left out take "
+        "the status quo's value. It objects to a text measured against this point, not "
+        "the status quo. Default: none (the status quo).",
         "sources": "Ids from `sources` behind this actor's numbers.",
         "notes": "Why these numbers.",
     },
