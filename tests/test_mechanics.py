@@ -233,6 +233,71 @@ def test_the_payer_mostly_narrows_when_paying_is_dearer():
     assert scope < 0.6 and aid < 0.1  # about (0.578, 0.053)
 
 
+def test_a_payment_is_never_taken_back():
+    # Round 1 blocks (1, 0) and the chair pays C: (0.963, 0.324), as above. In round 2
+    # an event moves C's view of aid to 0 (it no longer wants it): C now loses
+    # (0.963 - 0.2)^2 + 0.324^2 - 0.04 > 0 and blocks. Taking the aid back, (0.4, 0),
+    # would pass; but aid may only stay at 0.324 or grow, and with aid >= 0.324 C
+    # needs (x - 0.2)^2 + aid^2 <= 0.04 < 0.105: no text passes, the chair withdraws.
+    data = linkage()
+    data["events"] = [{"id": "aid_moot", "round": 2, "targets": ["C"], "dimensions": ["aid"],
+                       "affects": "position", "change": -1.0, "probability": 1.0}]
+    result = model_of(data).run()
+    scope, aid = linkage_optimum(1.0, 0.1)
+    assert result.outcome == "withdrawn" and result.rounds == 2
+    np.testing.assert_allclose(result.final, [scope, aid], atol=1e-7)
+    (payment,) = result.payments
+    assert payment["round"] == 1
+    for strategy in ("split", "ladder"):  # every strategy keeps the payment
+        data["proposal"]["concession"] = strategy
+        if strategy == "ladder":
+            for dim in data["dimensions"]:
+                dim["levels"] = [{"value": v, "label": f"{v}"} for v in (0.0, 0.5, 1.0)]
+        result = model_of(data).run()
+        aids = result.proposals[:, 1]
+        assert result.rounds >= 2 and np.all(np.diff(aids) >= 0.0)
+        assert all(p["amount"] > 0 for p in result.payments)
+
+
+@pytest.mark.parametrize(("a_aid", "payer"), [(0.05, "A"), (0.2, "CH")])
+def test_of_several_who_may_pay_the_one_it_costs_least_pays_the_least_it_must(a_aid, payer):
+    # Either the chair or A may pay on aid. The chair weighs aid at 0.1; A at a_aid.
+    # The setter solves its problem with each payer and takes the cheaper: with A
+    # (0.05) the text maximises -(1 - x)^2 - 0.05 aid^2 on C's disc, with the chair
+    # (A at 0.2 is dearer) as in the one-payer case. The payment is the least that
+    # wins C over: C's constraint binds, and the payment is recorded as the payer's.
+    data = linkage()
+    data["dimensions"][1]["payer"] = ["CH", "A"]
+    data["actors"][0]["salience"] = {"aid": a_aid}
+    result = model_of(data).run()
+    scope, aid = linkage_optimum(1.0, min(a_aid, 0.1))
+    np.testing.assert_allclose(result.final, [scope, aid], atol=1e-7)
+    # C's loss at the text is exactly its budget:
+    assert (scope - 0.2) ** 2 + (aid - 1) ** 2 == pytest.approx(1.04, abs=1e-6)
+    (payment,) = result.payments
+    assert (payment["payer"], payment["to"]) == (payer, "C")
+    batch = run_ensemble(scenario_from_dict(data), runs=3, seed=0, jobs=1)
+    assert batch.runs_table()["payer_aid"].tolist() == [payer] * 3
+    data["dimensions"][1]["payer"] = ["A", "CH"]  # the order of the list is no matter
+    assert model_of(data).run().payments[0]["payer"] == payer
+
+
+def test_under_private_information_the_setter_weighs_paying_the_blocker_too():
+    # C's position is uncertain (sd 0.1) and the chair knows only its distribution. It
+    # weighs texts on the segment from the text on the table toward what it believes C
+    # wants of aid (a side payment), beside narrowing: here paying wins in most runs.
+    data = linkage()
+    data["uncertainty"] = {"fields": {"actors.C.position.scope": {"dist": "uniform",
+                                                                  "low": 0.1, "high": 0.3}}}
+    result = run_ensemble(scenario_from_dict(data), runs=40, seed=0, jobs=1)
+    table = result.runs_table()
+    assert (table["paid_aid"] > 0).mean() > 0.5
+    model = model_of(data, seed=3)
+    assert model.setup.private
+    run = model.run()
+    assert np.all(np.diff(run.proposals[:, 1]) >= 0.0)  # never taken back
+
+
 def test_side_payments_in_the_ensemble_summary():
     result = run_ensemble(scenario_from_dict(linkage()), runs=20, seed=0, jobs=1)
     info = result.summary()["side_payments"]["aid"]

@@ -63,6 +63,7 @@ class Chunk:
     drawn: np.ndarray  # (n, n_uncertain) the uncertain inputs' values
     codes: np.ndarray | None = None  # (n, max_rounds, n_members) responses, if recorded
     loss: np.ndarray | None = None  # (n, max_rounds, n_members) losses, if recorded
+    payer: np.ndarray | None = None  # (n, d) int16 row of who paid per dimension, -1 none
     csv: str | None = None  # the runs table's rows as CSV text, if asked (see stream)
     counts: dict[str, Any] | None = None  # what the chunk adds to a Tally, if asked
 
@@ -86,7 +87,8 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int,
     against = opposed(out.codes, is_vote(scenario))  # (n, rounds, members)
     chunk = Chunk(start, out.outcome, out.rounds, out.final, out.costliest,
                   against.any(axis=1), out.trajectory, against.sum(axis=0).T.astype(np.int64),
-                  out.paid, out.fired, out.drawn, *((out.codes, out.loss) if rounds else ()))
+                  out.paid, out.fired, out.drawn, *((out.codes, out.loss) if rounds else ()),
+                  payer=out.payer)
     if not stream:
         return chunk
     c = chunk
@@ -99,7 +101,7 @@ def csv_rows(scenario: Scenario, chunk: Chunk, header: bool = False) -> str:
     """A chunk's rows of the runs table as CSV text (floats with six decimals), after
     the header line with ``header``."""
     columns = run_columns(scenario, chunk.start, chunk.outcome, chunk.rounds, chunk.final,
-                          chunk.costliest, chunk.objected, chunk.paid, chunk.fired)
+                          chunk.costliest, chunk.objected, chunk.paid, chunk.fired, chunk.payer)
     lines = [",".join(map(_quoted, columns))] if header else []
     lines += map(",".join, zip(*(_cells(v) for v in columns.values()), strict=True))
     return "\n".join(lines) + "\n"
@@ -284,6 +286,7 @@ class EnsembleResult:
     fired: np.ndarray
     drawn: np.ndarray
     tally: Tally
+    payer: np.ndarray | None = None  # (n, d) row of who paid per dimension, -1 none
 
     @classmethod
     def from_chunks(cls, scenario: Scenario, seed: int, chunks: list[Chunk],
@@ -302,7 +305,7 @@ class EnsembleResult:
         return cls(scenario, seed, cat("outcome"), cat("rounds"), cat("final"), cat("costliest"),
                    cat("objected"), cat("trajectory"),
                    sum(c.objections_by_round for c in chunks), cat("paid"), cat("fired"),
-                   cat("drawn"), tally)
+                   cat("drawn"), tally, cat("payer"))
 
     @property
     def runs(self) -> int:
@@ -348,7 +351,8 @@ class EnsembleResult:
         import pandas as pd
 
         return pd.DataFrame(run_columns(self.scenario, 0, self.outcome, self.rounds, self.final,
-                                        self.costliest, self.objected, self.paid, self.fired))
+                                        self.costliest, self.objected, self.paid, self.fired,
+                                        self.payer))
 
     def drawn_table(self) -> pd.DataFrame:
         """One row per run: ``run`` and each uncertain input's drawn value, a column per
@@ -366,7 +370,8 @@ def drawn_columns(s: Scenario, start: int, drawn: np.ndarray) -> dict[str, Any]:
 
 def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray,
                 final: np.ndarray, costliest: np.ndarray, objected: np.ndarray,
-                paid: np.ndarray, fired: np.ndarray) -> dict[str, Any]:
+                paid: np.ndarray, fired: np.ndarray,
+                payer: np.ndarray | None = None) -> dict[str, Any]:
     """The runs table's columns for runs ``start ..`` (see docs/outputs.md)."""
     member_ids = np.array(s.arrays.member_ids)
     table: dict[str, Any] = {
@@ -381,6 +386,9 @@ def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray
         table[f"given_up_{dim}"] = s.arrays.proposal[k] - final[:, k]
     for k in np.flatnonzero(s.arrays.side):
         table[f"paid_{s.dimension_ids[k]}"] = paid[:, k]
+        if payer is not None and len(s.arrays.payers[k]) > 1:  # several may pay: who did
+            ids = np.array(["", *s.arrays.actor_ids])
+            table[f"payer_{s.dimension_ids[k]}"] = ids[payer[:, k] + 1]
     table["costliest_blocker"] = np.where(costliest >= 0, member_ids[np.maximum(costliest, 0)],
                                           "")
     table["objectors"] = _joined(member_ids, objected)

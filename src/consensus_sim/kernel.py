@@ -243,6 +243,9 @@ class Setup:
     reversion: np.ndarray  # (M, d) each member's outside option, else the status quo
     no_deal: np.ndarray  # (d,) the setter's reversion point: its outside option or q
     outside: bool  # some member's reversion point differs from the status quo
+    paying: bool  # some side dimension may move: the setter may make side payments
+    payers: tuple[np.ndarray, ...]  # per dimension, the rows who may pay on it (by id)
+    choosing: np.ndarray  # free side dimensions with several who may pay on them
 
     @property
     def n_uniforms(self) -> int:
@@ -313,6 +316,10 @@ def setup(scenario: Scenario) -> Setup:
         postponement=scenario.proposal.postponement,
         reversion=a.reversion[:m], no_deal=a.reversion[a.setter],
         outside=bool(np.any(a.reversion[:m] != a.status_quo)),
+        paying=bool(np.any(a.side & free)),
+        payers=a.payers,
+        choosing=np.flatnonzero(a.side & free & np.array([len(p) > 1 for p in a.payers],
+                                                          dtype=bool)),
     )
 
 
@@ -425,6 +432,8 @@ class State:
     belief_blocking_cost: np.ndarray | None = None
     belief: np.ndarray | None = None
     type_box: _TypeBox | None = None  # the range of the setter's types, once computed
+    owner: np.ndarray | None = None  # (R, d) payer rows, where several may pay
+    pivot: np.ndarray | None = None  # (R,) the blocker the setter answers (in amend)
     vote_round: int = 1  # the round whose vote is weighed (all live runs are in step)
     meeting_cost: np.ndarray | float = 0.0  # (M,) members' cost of failing at its meeting
 
@@ -474,6 +483,8 @@ def initial_state(s: Setup, uniforms: np.ndarray, runs: np.ndarray) -> State:
                   tolerance=tolerance, blocking_cost=blocking_cost,
                   proposal=np.repeat(s.proposal[None], r, axis=0), fires=fires,
                   event_draws=event_draws, drawn=drawn)
+    if s.choosing.size:
+        state.owner = np.repeat(s.owner[None], r, axis=0)
     if s.private:
         _prior_beliefs(s, state)
     return state
@@ -775,9 +786,9 @@ def objective(s: Setup, state: State, x: np.ndarray) -> np.ndarray:
     """What the agenda setter maximises: its own utility on the scope dimensions,
     plus each payer's utility on the side dimensions it would pay on (a side payment
     costs its payer). ``x`` has shape (R, ..., d); returns (R, ...)."""
-    owner = s.owner
     r = len(state.run)
-    at = (np.arange(r)[:, None], owner[None, :], np.arange(owner.size)[None, :])
+    owner = _owners(s, state)  # (R, d)
+    at = (np.arange(r)[:, None], owner, np.arange(owner.shape[1])[None, :])
     pos, sal = state.position[at], state.salience[at]  # (R, d): the owner of each dimension
     g = s.gamma[owner]
     extra = (1,) * (x.ndim - 2)
@@ -785,8 +796,16 @@ def objective(s: Setup, state: State, x: np.ndarray) -> np.ndarray:
     if np.all(g == 2.0):
         distance *= distance
     elif not np.all(g == 1.0):
-        distance **= g
+        distance **= g.reshape(r, *extra, -1)
     return -(distance * sal.reshape(r, *extra, -1)).sum(axis=-1)
+
+
+def _owners(s: Setup, state: State) -> np.ndarray:
+    """The row whose utility counts on each dimension, per run (R, d): the setter on a
+    scope dimension, the payer on a side dimension."""
+    if state.owner is not None:
+        return state.owner
+    return np.broadcast_to(s.owner, (len(state.run), s.owner.size))
 
 
 def predicted_adoption(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
@@ -828,6 +847,8 @@ def choose(s: Setup, state: State, texts: np.ndarray, passes: np.ndarray,
     Returns:
         The chosen text (R, d) and its value (R,); -inf where no candidate passes.
     """
+    if s.paying:
+        passes = passes & ~_takes_back(s, state, texts)
     value = np.where(passes, value, -np.inf)
     best = value.max(axis=1)
     tied = value >= best[:, None] - INDIFFERENCE
@@ -842,6 +863,23 @@ def choose(s: Setup, state: State, texts: np.ndarray, passes: np.ndarray,
     pick = np.where(tied, order, np.iinfo(np.intp).max).argmin(axis=1)
     rows = np.arange(len(pick))
     return texts[rows, pick], best
+
+
+def paid_bounds(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
+    """The box (R, d) of texts that take back no payment: a side dimension already
+    moved off the status quo may only move further the same way (each move is a
+    payment; one never takes back another's). Other dimensions span [0, 1]."""
+    x, q = state.proposal, s.status_quo
+    lower = np.where(s.side & (x > q), x, 0.0)
+    upper = np.where(s.side & (x < q), x, 1.0)
+    return lower, upper
+
+
+def _takes_back(s: Setup, state: State, texts: np.ndarray) -> np.ndarray:
+    """Whether each text (R, C, d) moves a side dimension back toward the status quo,
+    taking back a payment made in an earlier round, (R, C)."""
+    lower, upper = paid_bounds(s, state)
+    return np.any((texts < lower[:, None]) | (texts > upper[:, None]), axis=-1)
 
 
 def grid_texts(s: Setup, state: State) -> np.ndarray:
@@ -945,8 +983,12 @@ def _line_best(s: Setup, state: State, k: int, members: np.ndarray | None = None
     lo, hi = _Line(s, state, k).interval(allowed_loss(s, state))
     if members is not None:
         lo, hi = np.where(members, lo, -np.inf), np.where(members, hi, np.inf)
-    low = np.clip(lo.max(axis=1), 0.0, 1.0)  # NaN (no acceptable text) propagates
-    high = np.clip(hi.min(axis=1), 0.0, 1.0)
+    floor, ceiling = (0.0, 1.0)
+    if s.paying:
+        bounds = paid_bounds(s, state)
+        floor, ceiling = bounds[0][:, k], bounds[1][:, k]
+    low = np.clip(lo.max(axis=1), floor, ceiling)  # NaN (no acceptable text) propagates
+    high = np.clip(hi.min(axis=1), floor, ceiling)
     r = len(state.run)
     owner = s.owner[k]
     cares = state.salience[np.arange(r), owner, k] > 0
@@ -1040,8 +1082,9 @@ def _convex_best(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
     m = s.n_members
     out = state.proposal.copy()
     found = np.ones(r, dtype=bool)
-    lower = np.where(s.free, 0.0, state.proposal)
-    upper = np.where(s.free, 1.0, state.proposal)
+    floor, ceiling = paid_bounds(s, state)
+    lower = np.where(s.free, floor, state.proposal)
+    upper = np.where(s.free, ceiling, state.proposal)
     allowed = allowed_loss(s, state)
     at_o = -at_reversion(s, state.position[:, :m], state.salience[:, :m])
     for j in range(r):
@@ -1086,8 +1129,9 @@ class _SetterProblem:
         # make the solver's arithmetic ill-conditioned.
         self.position, self.salience = state.position[j, :m], _negligible(state.salience[j, :m])
         self.gamma = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
-        self.ideal = state.position[j, s.owner, np.arange(d)]
-        self.weight = _negligible(state.salience[j, s.owner, np.arange(d)])
+        owner = _owners(s, state)[j]
+        self.ideal = state.position[j, owner, np.arange(d)]
+        self.weight = _negligible(state.salience[j, owner, np.arange(d)])
         self.g0 = float(s.gamma[s.setter])
         self.lower, self.upper = np.minimum(lower, upper), np.maximum(lower, upper)
         self.feasible = np.where(s.free, s.status_quo, state.proposal[j])
@@ -1406,7 +1450,7 @@ def _private_texts(s: Setup, state: State) -> np.ndarray:
         if fixed.any():
             texts[:, :, fixed] = state.proposal[:, None, fixed]
         return texts
-    at = (np.arange(r)[:, None], s.owner[None, :], np.arange(d)[None, :])
+    at = (np.arange(r)[:, None], _owners(s, state), np.arange(d)[None, :])
     steps = np.linspace(0.0, 1.0, SEGMENT_POINTS)[None, :, None]
     continuous = s.free & ~s.binary
     dims, combinations = _binary_values(s)
@@ -1424,6 +1468,11 @@ def _private_texts(s: Setup, state: State) -> np.ndarray:
         segments.append(q[:, None] + steps * (ideal - q)[:, None])
         if np.count_nonzero(continuous) > 1:
             segments.append(q[:, None] + steps * (base - q)[:, None])
+        paying = continuous & s.side
+        if paying.any() and state.pivot is not None:  # pay the blocker, from the table
+            wanted = np.clip(believed(s, state, state.pivot, "position"), *paid_bounds(s, state))
+            end = np.where(paying, wanted, base)
+            segments.append(base[:, None] + steps * (end - base)[:, None])
     return np.concatenate(segments, axis=1)
 
 
@@ -1491,9 +1540,10 @@ def costliest_blocker(s: Setup, state: State, blocking: np.ndarray,
             loss_at = np.maximum(loss_at, best)
     else:
         at_q = -at_reversion(s, state.position[:, :m], state.salience[:, :m])
+        floor, ceiling = paid_bounds(s, state)
         for j in range(r):
-            problem = _SetterProblem(s, state, j, np.where(s.free, 0.0, x[j]),
-                                     np.where(s.free, 1.0, x[j]))
+            problem = _SetterProblem(s, state, j, np.where(s.free, floor[j], x[j]),
+                                     np.where(s.free, ceiling[j], x[j]))
             for i in np.flatnonzero(blocking[j]):
                 text = problem.solve(np.array([i]), at_q[j, i:i + 1] + allowed[j, i:i + 1])
                 loss_at[j, i] = -np.inf if text is None else problem.value(text)
@@ -1529,13 +1579,18 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
         The new text (R, d) and the move (R,): :data:`TABLE`, :data:`WITHDRAW` or
         :data:`POSTPONE`.
     """
-    r = len(state.run)
+    state.pivot = pivot
+    if s.choosing.size:  # who pays is part of the choice
+        best, gain, state.owner = _cheapest_payers(s, state)
     no_deal = objective(s, state, np.broadcast_to(s.no_deal, state.proposal.shape))
     hope = 0.0  # what postponing is worth to the setter over no deal
     if s.postponement > 0:
         hope = s.postponement * (objective(s, state, np.broadcast_to(
             s.proposal, state.proposal.shape)) - no_deal)
-    if s.private:
+    if s.choosing.size:
+        worth = gain > INDIFFERENCE
+        postpone = hope > np.maximum(gain, 0.0) + INDIFFERENCE
+    elif s.private:
         best, gain = best_expected_text(s, state)
         worth = gain > INDIFFERENCE
         postpone = hope > np.maximum(gain, 0.0) + INDIFFERENCE
@@ -1546,24 +1601,64 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
     move = np.where(postpone, POSTPONE, np.where(worth, TABLE, WITHDRAW)).astype(np.int8)
     if s.strategy != "split":
         return best, move
-    if s.private:  # what the setter believes of the blocker: its weighted mean type
-        rows = np.arange(r)
-        weight = belief_shares(state)[:, rows, pivot]  # (K, R)
-
-        def mean(field: str) -> np.ndarray:  # (R, d)
-            return np.stack([(weight * type_values(s, state, field, j)[:, rows, pivot]).sum(
-                axis=0) for j in range(s.status_quo.size)], axis=1)
-
-        target = mean("position")
-        cares = (mean("salience") > 0) & s.free & ~s.binary
-    else:
-        target = state.position[np.arange(r), pivot]  # (R, d)
-        cares = (state.salience[np.arange(r), pivot] > 0) & s.free & ~s.binary
+    target = believed(s, state, pivot, "position")
+    cares = (believed(s, state, pivot, "salience") > 0) & s.free & ~s.binary
     half = np.where(cares, state.proposal + 0.5 * (target - state.proposal), state.proposal)
+    if s.paying:  # a payment is never taken back
+        half = np.clip(half, *paid_bounds(s, state))
     moves = np.any(np.abs(half - state.proposal) > 1e-12, axis=1)
     worth = objective(s, state, half) > no_deal + INDIFFERENCE
     use_half = moves & worth
     return np.where(use_half[:, None], half, best), move
+
+
+def believed(s: Setup, state: State, member: np.ndarray, field: str) -> np.ndarray:
+    """What the setter takes a member's (one per run, (R,)) position or salience to be,
+    (R, d): under private information its belief's mean type, else the value itself."""
+    rows = np.arange(len(state.run))
+    if not s.private:
+        return getattr(state, field)[rows, member]
+    weight = belief_shares(state)[:, rows, member]  # (K, R)
+    return np.stack([(weight * type_values(s, state, field, j)[:, rows, member]).sum(axis=0)
+                     for j in range(s.status_quo.size)], axis=1)
+
+
+def _setter_gain(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
+    """The text the setter would table and its gain over no deal (R,): the best
+    passing text's value less no deal's, or under private information the greatest
+    expected gain."""
+    if s.private:
+        return best_expected_text(s, state)
+    text, value = best_passing_text(s, state)
+    return text, value - objective(s, state, np.broadcast_to(s.no_deal, state.proposal.shape))
+
+
+def _cheapest_payers(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where several actors may pay on a side dimension: the setter's problem solved
+    with each of them as the payer (every combination, over such dimensions), and the
+    choice that gains it most: the payer for whom the deal costs least. A dimension
+    already paid on keeps its payer. Ties go to the first payers by actor id.
+
+    Returns:
+        The text (R, d), its gain over no deal (R,), and the payer rows (R, d).
+    """
+    dims = s.choosing
+    paid = state.proposal[:, dims] != s.status_quo[dims]  # (R, n): the payer is settled
+    current = state.owner[:, dims]
+    texts, gains, owners = [], [], []
+    for combination in itertools.product(*(s.payers[k] for k in dims)):
+        owner = state.owner.copy()
+        owner[:, dims] = np.where(paid, current, combination)
+        text, gain = _setter_gain(s, replace(state, owner=owner, type_box=state.type_box))
+        consistent = np.all(~paid | (current == np.array(combination)), axis=1)
+        texts.append(text)
+        gains.append(np.where(consistent, gain, -np.inf))
+        owners.append(owner)
+    gains_ = np.stack(gains, axis=1)  # (R, C)
+    pick = (gains_ >= gains_.max(axis=1, keepdims=True) - INDIFFERENCE).argmax(axis=1)
+    rows = np.arange(len(pick))
+    return (np.stack(texts, axis=1)[rows, pick], gains_[rows, pick],
+            np.stack(owners, axis=1)[rows, pick])
 
 
 # ----------------------------------------------------------------- the batch driver
@@ -1584,6 +1679,8 @@ class Outcomes:
         loss: each member's loss per round, (R, max_rounds, M), NaN after.
         trajectory: the text voted on per round, (R, max_rounds, d) float32, NaN after.
         paid: side payments per dimension, summed over rounds, (R, d).
+        payer: the actor row who paid on each dimension, -1 where nobody did, (R, d)
+            int16.
         fired: events that fired, (R, E) bool, in the scenario's event order.
         drawn: the uncertain inputs' values, (R, F).
     """
@@ -1598,6 +1695,7 @@ class Outcomes:
     paid: np.ndarray
     fired: np.ndarray
     drawn: np.ndarray
+    payer: np.ndarray
 
 
 NO_RESPONSE = 2  # the response code recorded for rounds a run did not reach
@@ -1626,7 +1724,7 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         loss=np.full((r, rmax, m), np.nan),
         trajectory=np.full((r, rmax, d), np.nan, dtype=np.float32),
         paid=np.zeros((r, d)), fired=np.zeros((r, len(s.events)), dtype=bool),
-        drawn=state.drawn)
+        drawn=state.drawn, payer=np.full((r, d), -1, dtype=np.int16))
     where = np.arange(r)  # each live row's place in the output
     event_columns = np.array(s.event_rows, dtype=np.intp)
     for t in range(1, rmax + 1):
@@ -1645,6 +1743,8 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         out.outcome[where[result.withdrawn]] = WITHDRAWN
         out.outcome[where[result.postponed]] = POSTPONED
         out.paid[where] += result.paid
+        if s.paying:
+            out.payer[where] = np.where(result.paid > 0, _owners(s, state), out.payer[where])
         going = blocked & ~result.withdrawn & ~result.postponed & (t < rmax)
         state.proposal = np.where(going[:, None], result.amended, state.proposal)
         if not going.all():
@@ -1706,6 +1806,8 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
         if round_ < s.max_rounds:
             weigh_vote_of(s, sub, round_ + 1)  # the setter weighs the next vote
             text, move = amend(s, sub, pivot)
+            if sub is not state and sub.owner is not None:  # the payers the setter chose
+                state.owner[blocked] = sub.owner
             tabled = move == TABLE
             amended[blocked] = np.where(tabled[:, None], text, sub.proposal)
             withdrawn[blocked] = move == WITHDRAW

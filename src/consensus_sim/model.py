@@ -230,8 +230,9 @@ class NegotiationModel(mesa.Model):
             self._finish("withdrawn" if move == kernel.WITHDRAW else "postponed")
             return
         ids, dims = self.spec.arrays.actor_ids, self.spec.dimension_ids
+        owner = s.owner if self.state.owner is None else self.state.owner[0]
         for k in np.flatnonzero(s.side & (text != self.proposal)):
-            self.payments.append({"round": t, "payer": ids[s.owner[k]],
+            self.payments.append({"round": t, "payer": ids[owner[k]],
                                   "to": self.costliest_blocker, "dimension": dims[k],
                                   "amount": float(abs(text[k] - self.proposal[k]))})
         self.state.proposal[0] = text

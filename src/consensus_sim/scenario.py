@@ -85,8 +85,10 @@ class Dimension(_Strict):
 
     A ``side`` dimension is not part of the proposal's scope: it is an issue the
     ``payer`` can concede on to win an objector over (issue linkage, side payments),
-    and it is never narrowed. A ``binary`` dimension is a yes/no question: it takes
-    only two values, the status quo's and the proposal's.
+    and it is never narrowed. ``payer`` names one actor or a list of actors who may
+    pay; the setter picks the one for whom the deal costs least. A ``binary``
+    dimension is a yes/no question: it takes only two values, the status quo's and the
+    proposal's.
     """
 
     id: Identifier
@@ -95,8 +97,15 @@ class Dimension(_Strict):
     levels: tuple[Level, ...] = ()
     side: bool = False
     binary: bool = False
-    payer: str | None = None
+    payer: str | tuple[str, ...] | None = None
     scale: Scale | None = None
+
+    @property
+    def payers(self) -> tuple[str, ...]:
+        """The actors who may pay on this dimension (empty: the agenda setter)."""
+        if self.payer is None:
+            return ()
+        return (self.payer,) if isinstance(self.payer, str) else tuple(self.payer)
 
     @model_validator(mode="after")
     def _levels_increase(self) -> Dimension:
@@ -556,8 +565,11 @@ class ScenarioArrays:
     side: np.ndarray  # (d,) bool
     #: yes/no dimensions: only the status quo's and the proposal's values
     binary: np.ndarray  # (d,) bool
-    #: per dimension, the row of the actor who pays on it (side dimensions)
+    #: per dimension, the row of the actor who pays on it (side dimensions): of several
+    #: who may pay, the first by id
     payer: np.ndarray  # (d,) int
+    #: per dimension, the rows of every actor who may pay on it, in order of actor id
+    payers: tuple[np.ndarray, ...]
     #: Friedkin-Johnsen influence matrix, (n_members, n_actors), rows sum to 1, or None
     #: when no member listens to anyone
     influence: np.ndarray | None
@@ -644,14 +656,21 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         weight=column("weight"),
         side=np.array([d.side for d in s.dimensions], dtype=bool),
         binary=np.array([d.binary for d in s.dimensions], dtype=bool),
-        payer=np.array([row[d.payer] if d.payer else setter for d in s.dimensions],
-                       dtype=np.intp),
+        payer=np.array([payers[0] for payers in _payer_rows(s, row, setter)], dtype=np.intp),
+        payers=_payer_rows(s, row, setter),
         influence=_influence(s, row, n_members, capability),
         events=tuple(events),
         failure_cost=_failure_cost(s, row),
         reversion=np.array([[(a.outside_option or {}).get(d, s.status_quo[d]) for d in dims]
                             for a in ordered], dtype=float),
     )
+
+
+def _payer_rows(s: Scenario, row: dict[str, int], setter: int) -> tuple[np.ndarray, ...]:
+    """Per dimension, the rows of the actors who may pay on it, in order of actor id
+    (the agenda setter where none is named)."""
+    return tuple(np.array([row[a] for a in sorted(d.payers)] or [setter], dtype=np.intp)
+                 for d in s.dimensions)
 
 
 def _failure_cost(s: Scenario, row: dict[str, int]) -> np.ndarray:
@@ -970,9 +989,13 @@ def _check_references(s: Scenario, source: str) -> None:
             if v not in members:
                 fail("rule.veto", f"unknown member {v!r}; allowed: a member id ({_few(members)})")
     for dim in s.dimensions:
-        if dim.payer is not None and dim.payer not in ids:
-            fail(f"dimensions[{dim.id}].payer",
-                 f"unknown actor {dim.payer!r}; allowed: an actor id ({_few(ids)})")
+        for payer in dim.payers:
+            if payer not in ids:
+                fail(f"dimensions[{dim.id}].payer",
+                     f"unknown actor {payer!r}; allowed: an actor id ({_few(ids)})")
+        if dim.payer is not None and len(set(dim.payers)) != len(dim.payers or [1]):
+            fail(f"dimensions[{dim.id}].payer", "an actor is listed twice, or the list is "
+                 "empty; allowed: one actor id or a list of distinct actor ids")
         if dim.payer is not None and not dim.side:
             fail(f"dimensions[{dim.id}].payer", "only a side dimension has a payer; "
                  "add `side: true` or remove `payer`")

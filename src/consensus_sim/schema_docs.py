@@ -79,8 +79,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "binary": "`true`: a yes/no question. It takes only two values, the status quo's "
         "and the proposal's; the setter keeps it or drops it whole. Levels, if any, must "
         "be those two values.",
-        "payer": "Who pays on a side dimension: an actor id, only with `side: true`. "
-        "Default (none): the agenda setter.",
+        "payer": "Who may pay on a side dimension: an actor id, or a list of actor ids "
+        "(any of them may pay; the setter picks the one for whom the deal costs least, and "
+        "keeps that payer once it has paid). Only with `side: true`. Default (none): the "
+        "agenda setter.",
         "scale": "The original scale of imported data; classic models' forecasts are "
         "reported on it.",
     },
