@@ -313,3 +313,17 @@ def test_memory_of_streamed_results_is_not_kept(tmp_path):
     result = run_sweep(spec, out=tmp_path)
     assert result._memory is None
     assert np.array_equal(result.table()["run"].to_numpy(), np.tile(np.arange(10), 2))
+
+
+def test_a_sweep_keeps_what_the_file_sets_to_null():
+    # Pillar Two's unanimity lets any number abstain (`abstainers_stop_at: null`,
+    # Art. 238(4) TFEU); a swept point must not fall back to the default third.
+    from consensus_sim import load_scenario
+    from consensus_sim.sweep import with_values
+
+    from pathlib import Path
+
+    base = load_scenario(Path(__file__).parents[1] / "scenarios/history/eu_pillar_two_2022.yaml")
+    assert base.rule.abstainers_stop_at is None
+    point = with_values(base, {"max_rounds": base.max_rounds + 1}, "test")
+    assert point.rule.abstainers_stop_at is None

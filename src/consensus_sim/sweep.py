@@ -147,6 +147,14 @@ def set_path(data: dict[str, Any], path: str, value: Any, source: str = "--vary"
     their id (``actors.FRA``); everything else by key. A key that the scenario leaves
     to its defaults (``actors.FRA.tolerance``) is created. Whether the value is
     allowed is checked when the scenario is validated.
+
+    A field the scenario declares uncertain under ``uncertainty.fields``
+    (``actors.FRA.position.office: {dist: triangular, ...}``) would ignore a stated
+    value, since the declaration replaces it. Setting such a field therefore drops
+    its declaration (and those of the fields inside it): the value set is then the
+    field's stated value, drawn as any stated value is (by the ``position_sd`` and
+    ``salience_sd`` shorthands, if the scenario has them). Without this, varying
+    France's position in ``nato_tokyo_office`` would change no run at all.
     """
     parts = path.split(".")
     node: Any = data
@@ -169,6 +177,18 @@ def set_path(data: dict[str, Any], path: str, value: Any, source: str = "--vary"
     if not isinstance(node, dict):
         raise ScenarioError(source, path, f"{'.'.join(parts[:-1])} is a value, not a section")
     node[last] = value
+    if parts[0] == "actors":
+        _drop_declarations(data, path)
+
+
+def _drop_declarations(data: dict[str, Any], path: str) -> None:
+    """Remove the ``uncertainty.fields`` declarations of ``path`` and of the fields
+    inside it: a value set for a field replaces what was declared for it."""
+    uncertainty = data.get("uncertainty")
+    fields = uncertainty.get("fields") if isinstance(uncertainty, dict) else None
+    if isinstance(fields, dict):
+        for key in [k for k in fields if k == path or k.startswith(path + ".")]:
+            del fields[key]
 
 
 def _item(items: list[Any], key: str, source: str, path: str, where: str) -> dict[str, Any]:
@@ -194,8 +214,9 @@ def with_values(base: Scenario, assignments: dict[str, Any], source: str = "--va
 
 
 def base_data(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data, ready to be modified and validated again."""
-    return scenario.model_dump(mode="json", exclude_none=True)
+    """The scenario as plain data, ready to be modified and validated again. Fields
+    set to null stay null (``abstainers_stop_at: null`` is not the default third)."""
+    return scenario.model_dump(mode="json")
 
 
 # -------------------------------------------------------------------- designs
