@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from consensus_sim import ScenarioError, load_scenario
+from consensus_sim import ScenarioError, load_scenario, scenario_from_dict
 from consensus_sim.cli import main
 from consensus_sim.ensemble import run_ensemble
 from consensus_sim.store import SweepSpec, run_sweep
@@ -76,6 +76,41 @@ def test_paths_address_actors_by_id_and_create_overrides():
     assert t.arrays.salience[2, 0] == 0.3 and t.arrays.tolerance.tolist()[:3] == [0.1] * 3
     assert t.rule.type == "unanimity" and t.proposal.concession == "split"
     assert s.arrays.salience[2, 0] == 1.0  # the base is untouched
+
+
+def test_setting_a_field_declared_uncertain_replaces_its_declaration():
+    """A declaration under uncertainty.fields replaces the stated value, so setting the
+    stated value alone would change nothing; setting the field drops its declaration."""
+    data = load_scenario(TRIO).model_dump(mode="json", exclude_none=True)
+    data["uncertainty"] = {"fields": {
+        "actors.C.position.scope": {"dist": "discrete", "values": [0.1, 0.3]},
+        "actors.C.salience.scope": {"dist": "uniform", "low": 0.5, "high": 1.0},
+        "actors.B.position.scope": {"dist": "uniform", "low": 0.6, "high": 1.0}}}
+    s = scenario_from_dict(data)
+    assert {u.path for u in s.uncertain} == set(data["uncertainty"]["fields"])
+    t = with_values(s, {"actors.C.position.scope": 0.9})
+    # C's position is now fixed at 0.9 (the trio has no shorthand noise); the other
+    # declarations stay
+    assert {u.path for u in t.uncertain} == {"actors.C.salience.scope",
+                                             "actors.B.position.scope"}
+    assert t.arrays.position[2, 0] == 0.9
+    # C at 0.9 supports the proposal 1 (loss 0.01 - 0.81 < 0): every run adopts it as is
+    assert set(run_ensemble(t, runs=20, seed=1, jobs=1).runs_table()["outcome"]) == {
+        "adopted"}
+    # setting a whole section drops the declarations of the fields inside it
+    u = with_values(s, {"actors.C.position": {"scope": 0.9}})
+    assert "actors.C.position.scope" not in {x.path for x in u.uncertain}
+    assert len(s.uncertain) == 3  # the base is untouched
+
+
+def test_varying_frances_declared_position_moves_the_tokyo_runs():
+    """nato_tokyo_office declares France's position uncertain; a sweep over it still
+    varies it. France at 0 accepts no office (its loss from the smallest, 0.8 * 0.33^2
+    = 0.087, is three times its threshold 0.03); at 0.3 it accepts the small office."""
+    table = sweep(TOKYO, {"actors.FRA.position.office": [0.0, 0.3]}, runs=100, seed=7)
+    adopted = table.groupby("actors.FRA.position.office")["outcome"].apply(
+        lambda o: o.str.startswith("adopted").mean())
+    assert adopted[0.0] == 0.0 and adopted[0.3] > 0.9
 
 
 @pytest.mark.parametrize(
@@ -318,10 +353,10 @@ def test_memory_of_streamed_results_is_not_kept(tmp_path):
 def test_a_sweep_keeps_what_the_file_sets_to_null():
     # Pillar Two's unanimity lets any number abstain (`abstainers_stop_at: null`,
     # Art. 238(4) TFEU); a swept point must not fall back to the default third.
+    from pathlib import Path
+
     from consensus_sim import load_scenario
     from consensus_sim.sweep import with_values
-
-    from pathlib import Path
 
     base = load_scenario(Path(__file__).parents[1] / "scenarios/history/eu_pillar_two_2022.yaml")
     assert base.rule.abstainers_stop_at is None

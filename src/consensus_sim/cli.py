@@ -793,12 +793,14 @@ def format_summary(summary: dict[str, Any], spec) -> str:
 
     lines.append(varied_inputs(spec))
     lines.append("")
-    lines.append(f"  {'outcome':<24} {'share':>7}   95% interval")
-    for key, label in shown_outcomes(spec, summary["counts"]).items():
+    shown = shown_outcomes(spec, summary["counts"])
+    width = max(24, *(len(label) for label in shown.values()))  # the column stays aligned
+    lines.append(f"  {'outcome':<{width}} {'share':>7}   95% interval")
+    for key, label in shown.items():
         lo, hi = summary["ci95"][key]
-        lines.append(f"  {label:<24} {100 * summary['outcomes'][key]:6.1f}%   "
+        lines.append(f"  {label:<{width}} {100 * summary['outcomes'][key]:6.1f}%   "
                      f"{100 * lo:5.1f}% – {100 * hi:5.1f}%")
-    lines.append(f"  {'any agreement':<24} {100 * summary['p_adopted_any']:6.1f}%")
+    lines.append(f"  {'any agreement':<{width}} {100 * summary['p_adopted_any']:6.1f}%")
     lines.append("")
     modal = summary["modal_adopted_scope"]
     if modal:
