@@ -19,6 +19,27 @@ def trio_data() -> dict[str, Any]:
     return yaml.safe_load((DATA / "trio.yaml").read_text())
 
 
+def headquarters_data(binary: bool = True, b_salience_hq: float = 1.0) -> dict[str, Any]:
+    """scope (a number) and hq (a permanent headquarters: yes or no); status quo
+    (0, 0), proposal (1, 1); A and the chair at (1, 1), B at (0.2, 0), who must prefer
+    the text to the status quo (tolerance and blocking cost 0): with salience 1 on hq,
+    B accepts (s - 0.2)^2 + h^2 <= 0.04, so the chair drops the headquarters and tables
+    (0.4, 0) (docs/model.md, "Yes/no dimensions")."""
+    return {
+        "title": "headquarters",
+        "dimensions": [{"id": "scope"}, {"id": "hq", "binary": binary}],
+        "status_quo": {"scope": 0.0, "hq": 0.0},
+        "proposal": {"position": {"scope": 1.0, "hq": 1.0}, "agenda_setter": "CH"},
+        "information": "complete",
+        "defaults": {"salience": {"scope": 1.0, "hq": 1.0}},
+        "actors": [
+            {"id": "A", "position": {"scope": 1.0, "hq": 1.0}},
+            {"id": "B", "position": {"scope": 0.2, "hq": 0.0},
+             "salience": {"scope": 1.0, "hq": b_salience_hq}},
+            {"id": "CH", "type": "chair", "position": {"scope": 1.0, "hq": 1.0}}],
+    }
+
+
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     """Run ``consensus-sim ARGS`` in this process; return exit status, stdout, stderr."""
     from consensus_sim.cli import main

@@ -11,6 +11,8 @@ import solara
 
 from consensus_sim.app import SCENARIO_ENV, Dashboard, Page
 
+from .conftest import headquarters_data
+
 TOKYO = "nato_tokyo_office"
 
 
@@ -45,9 +47,11 @@ def error_text(root: ipywidgets.Widget) -> str:
 @pytest.fixture
 def page():
     """The page of a fresh Tokyo dashboard: (root widget, render context, dashboard)."""
-    # seed 4: the stepped run (run 0 of seed 4) has France alone blocking the first
-    # text, 30 members supporting it, and France accepting the next
-    dashboard = Dashboard(TOKYO, seed=4)
+    # seed 72: the stepped run (run 0 of seed 72) has France alone blocking the first
+    # text, 30 members supporting it, and France accepting the next. That is one of
+    # the few Tokyo runs that adopt an office (about 5%); most are postponed after
+    # round 1 (test_tokyo.py), which shows too little of the page to test it.
+    dashboard = Dashboard(TOKYO, seed=72)
     box, rc = solara.render(Page(dashboard), handle_error=False)
     yield box, rc, dashboard
     rc.close()
@@ -59,12 +63,12 @@ def click(rc, label: str) -> None:
 
 def test_step_one_round_shows_the_round_the_scope_and_the_responses(page):
     box, rc, _ = page
-    assert text(one(box, "cs-round")).startswith("Round 0 of 8")
+    assert text(one(box, "cs-round")).startswith("Round 0 of 5")
     assert with_class(box, "cs-none"), "members show 'no vote yet' before round 1"
 
     click(rc, "Step one round")
     status = text(one(box, "cs-round"))
-    assert status.startswith("Round 1 of 8: blocked (1 object")
+    assert status.startswith("Round 1 of 5: blocked (1 object, 0 abstain, 30 support)")
     assert status.endswith("The blocker most costly to win over: France.")
     scope = text(one(box, "cs-scope"))
     assert "0.67 · political liaison" in scope  # voted on in round 1
@@ -77,7 +81,7 @@ def test_step_one_round_shows_the_round_the_scope_and_the_responses(page):
     assert rc.find(v.Btn, children=["Step one round"]).widget.disabled
 
     click(rc, "Reset")
-    assert text(one(box, "cs-round")).startswith("Round 0 of 8")
+    assert text(one(box, "cs-round")).startswith("Round 0 of 5")
 
 
 def test_salience_slider_changes_the_scenario_and_restarts_the_run(page):
@@ -90,7 +94,7 @@ def test_salience_slider_changes_the_scenario_and_restarts_the_run(page):
     slider.v_model = 0.1
     assert dashboard.scenario.actor("FRA").salience["office"] == pytest.approx(0.1)
     assert dashboard.edits == {"actors.FRA.salience.office": 0.1}
-    assert text(one(box, "cs-round")).startswith("Round 0 of 8")  # restarted
+    assert text(one(box, "cs-round")).startswith("Round 0 of 5")  # restarted
     click(rc, "Run to the end")
     # France hardly cares now: the first text passes.
     assert text(one(box, "cs-round")) == "Over after round 1: adopted as proposed."
@@ -106,7 +110,7 @@ def test_rule_and_concession_dropdowns_edit_the_scenario(page):
     assert dashboard.scenario.proposal.concession == "split"
     click(rc, "Run to the end")
     assert text(one(box, "cs-round")) == "Over after round 2: adopted with a scope change."
-    assert "0.39 · ITPP facilitation only" in text(one(box, "cs-scope"))  # halfway to France
+    assert "0.38 · ITPP facilitation only" in text(one(box, "cs-scope"))  # halfway to France
 
     rc.find(v.Select, label="Decision rule").widget.v_model = "majority"
     assert dashboard.scenario.rule.type == "majority"
@@ -125,7 +129,7 @@ def test_a_rule_the_scenario_lacks_data_for_shows_an_error_not_a_crash(page):
     assert rc.find(v.Select, label="Decision rule").widget.v_model == "consensus"
 
     click(rc, "Step one round")  # the page still works, and the message goes away
-    assert text(one(box, "cs-round")).startswith("Round 1 of 8")
+    assert text(one(box, "cs-round")).startswith("Round 1 of 5")
     assert error_text(box) == ""
 
 
@@ -135,7 +139,7 @@ def test_a_negative_seed_shows_an_error(page):
     seed.v_model = "-1"
     seed.fire_event("focusout")
     assert "seed: -1 is not allowed" in error_text(box)
-    assert dashboard.seed == 4  # unchanged
+    assert dashboard.seed == 72  # unchanged
 
 
 def test_run_ensemble_shows_the_outcome_chart(page):
@@ -144,10 +148,10 @@ def test_run_ensemble_shows_the_outcome_chart(page):
     box, rc, _ = page
     assert not with_class(box, "cs-chart-outcomes")
     click(rc, "Run ensemble (200 runs)")
-    adopted = run_ensemble(TOKYO, runs=200, seed=4, jobs=1).adopted.mean()
+    adopted = run_ensemble(TOKYO, runs=200, seed=72, jobs=1).adopted.mean()
     assert 0 < adopted < 1
     assert text(one(box, "cs-ensemble-summary")).startswith(
-        f"Ensemble of 200 runs (seed 4): adopted in {100 * adopted:.0f}% of them")
+        f"Ensemble of 200 runs (seed 72): adopted in {100 * adopted:.0f}% of them")
     chart = one(box, "cs-chart-outcomes")
     (image,) = [w for w in walk(chart) if isinstance(w, ipywidgets.Image)]
     assert bytes(image.value).startswith(b"\x89PNG")
@@ -201,3 +205,270 @@ def test_postponement_slider_lets_the_setter_postpone(page):
     assert dashboard.scenario.proposal.postponement == 1.0
     click(rc, "Run to the end")
     assert text(one(box, "cs-round")) == "Over after round 1: postponed to a later meeting."
+
+
+# ------------------------------------------------ the model's mechanisms, on small cases
+# The three-member council of tests/data/trio.yaml (A at 1, B at 0.8, C at 0.2,
+# salience 1, gamma 2, status quo 0, proposal 1, `minimal`, max_rounds 5): C loses
+# 0.6 from the proposal and, with tolerance and blocking cost 0, accepts only
+# (x - 0.2)^2 <= 0.04, x <= 0.4. Each case is worked by hand in docs/model.md.
+
+
+@pytest.fixture
+def open_page(write_yaml):
+    """Render the dashboard of a scenario given as data; yields a function returning
+    (root widget, render context, dashboard)."""
+    contexts = []
+
+    def open_(data, seed=0):
+        dashboard = Dashboard(str(write_yaml(data)), seed=seed)
+        box, rc = solara.render(Page(dashboard), handle_error=False)
+        contexts.append(rc)
+        return box, rc, dashboard
+
+    yield open_
+    for rc in contexts:
+        rc.close()
+
+
+def status(box) -> str:
+    return text(one(box, "cs-round"))
+
+
+def notes(box) -> str:
+    return " ".join(text(w) for w in with_class(box, "cs-round-note"))
+
+
+def table_row(box, dimension: str) -> list[str]:
+    """The cells of the row of ``dimension`` in "Proposal on the table"."""
+    for row in walk(one(box, "cs-scope")):
+        cells = [text(c) for c in getattr(row, "children", None) or ()
+                 if isinstance(c, ipywidgets.Widget) and getattr(c, "tag", "") == "td"]
+        if cells and cells[0] == dimension:
+            return cells
+    raise AssertionError(f"no row {dimension!r}")
+
+
+def test_meetings_are_listed_and_their_failure_costs_change_the_vote(trio, open_page):
+    # Round 2 is a summit where failing costs C 0.7: its threshold there is 0.7 >= 0.6,
+    # the chair tables 1 again and C abstains: adopted as proposed in round 2.
+    trio["meetings"] = [{"id": "summit", "name": "Summit", "round": 2,
+                         "failure_cost": {"C": 0.7}}]
+    box, rc, dashboard = open_page(trio)
+    assert text(one(box, "cs-meeting")) == "Round 2: Summit; failing costs C 0.70."
+    assert notes(box) == "Next meeting: round 2, Summit."
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted as proposed."
+    assert notes(box) == "Round 2 was voted at Summit, where failing costs C 0.70."
+
+    # Failing costs nobody anything: C accepts no more than 0.4.
+    rc.find(v.Slider, label="All failure costs ×").widget.v_model = 0.0
+    assert dashboard.scenario.meetings[0].failure_cost == {"C": 0.0}
+    assert "meeting failure costs × 0" in text(one(box, "cs-edits"))
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted with a scope change."
+    assert table_row(box, "Scope of the proposal")[2] == "adopted: 0.40 · half"
+
+    # C's cost set to 0.5 (and kept when the costs are scaled again): at the summit C
+    # accepts (x - 0.2)^2 - 0.04 <= 0.5, and the chair tables 0.2 + sqrt(0.54).
+    rc.find(v.Select, label="Who fails").widget.v_model = "C (C)"
+    rc.find(v.Slider, label="Failure cost").widget.v_model = 0.5
+    rc.find(v.Slider, label="All failure costs ×").widget.v_model = 2.0
+    assert dashboard.scenario.meetings[0].failure_cost == {"C": 0.5}
+    click(rc, "Run to the end")
+    assert dashboard.model.result().final[0] == pytest.approx(0.2 + 0.54 ** 0.5, abs=1e-9)
+    assert table_row(box, "Scope of the proposal")[2] == "adopted: 0.93 · full"
+
+
+def test_moving_a_meeting_moves_the_vote_it_decides(trio, open_page):
+    trio["meetings"] = [{"id": "summit", "name": "Summit", "round": 2,
+                         "failure_cost": {"C": 0.7}}]
+    box, rc, dashboard = open_page(trio)
+    rc.find(v.Slider, label="Meeting round").widget.v_model = 1  # the first text at the summit
+    assert dashboard.scenario.meetings[0].round == 1
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+
+    rc.find(v.Slider, label="Meeting round").widget.v_model = 9  # after max_rounds (5)
+    shown = error_text(box)
+    assert "meetings[summit].round" in shown and "allowed: 1 to 5" in shown
+    assert dashboard.scenario.meetings[0].round == 1  # the bad edit changed nothing
+
+
+def test_tolerance_lets_a_member_stand_aside_and_unanimity_counts_the_abstainers(
+        trio, open_page):
+    box, rc, dashboard = open_page(trio)
+    assert not rc.find(v.Select, label="Abstainers stop it at").widgets  # not under consensus
+    rc.find(v.Select, label="Member").widget.v_model = "C (C)"
+    rc.find(v.Slider, label="Tolerance").widget.v_model = 0.7
+    assert dashboard.scenario.actor("C").tolerance == 0.7
+    # C loses 0.6, within its tolerance: it stands aside and the proposal passes.
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+    assert [text(chip) for chip in with_class(box, "cs-abstain")] == ["– C"]
+
+    # Unanimity, Art. 31(1) TEU: C alone is a third of the members and of the weight,
+    # so its abstention stops the text; the chair must win its yes: 0.4.
+    rc.find(v.Select, label="Decision rule").widget.v_model = "unanimity"
+    shares = rc.find(v.Select, label="Abstainers stop it at").widget
+    assert shares.v_model == "a third (Art. 31(1) TEU)"
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted with a scope change."
+    assert table_row(box, "Scope of the proposal")[2] == "adopted: 0.40 · half"
+
+    # Art. 238(4) TFEU: abstentions never stop it.
+    shares.v_model = "never (Art. 238(4) TFEU)"
+    assert dashboard.scenario.rule.abstainers_stop_at is None
+    assert "rule.abstainers_stop_at = null" in text(one(box, "cs-edits"))
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+    rc.find(v.Select, label="Abstainers stop it at").widget.v_model = "a half"  # 1/3 < 1/2
+    assert dashboard.scenario.rule.abstainers_stop_at == 0.5
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+
+    # Without constructive abstention C must say yes.
+    rc.find(v.Switch, label="Constructive abstention").widget.v_model = False
+    assert not rc.find(v.Select, label="Abstainers stop it at").widgets
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted with a scope change."
+
+    # Back to consensus: the unanimity settings go with the rule.
+    rc.find(v.Select, label="Decision rule").widget.v_model = "consensus"
+    assert error_text(box) == ""
+    assert not any(path.startswith("rule.") for path in dashboard.edits)
+
+
+def test_an_edit_keeps_abstentions_that_never_stop_a_decision(trio, open_page):
+    # The scenario says `abstainers_stop_at: null`; an unrelated edit must not bring
+    # back the default third (which would make C's abstention block round 1).
+    trio["rule"] = {"type": "unanimity", "abstainers_stop_at": None}
+    trio["actors"][2]["tolerance"] = 0.7
+    box, rc, dashboard = open_page(trio)
+    assert rc.find(v.Select, label="Abstainers stop it at").widget.v_model == (
+        "never (Art. 238(4) TFEU)")
+    rc.find(v.Select, label="Concession strategy").widget.v_model = "split"
+    assert dashboard.scenario.rule.abstainers_stop_at is None
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+
+
+def test_blocking_cost_slider(trio, open_page):
+    # C's blocking cost 0.3: it accepts (x - 0.2)^2 - 0.04 <= 0.3, x = 0.2 + sqrt(0.34).
+    _, rc, dashboard = open_page(trio)
+    rc.find(v.Select, label="Member").widget.v_model = "C (C)"
+    rc.find(v.Slider, label="Blocking cost").widget.v_model = 0.3
+    assert dashboard.edits == {"actors.C.blocking_cost": 0.3}
+    click(rc, "Run to the end")
+    assert dashboard.model.result().final[0] == pytest.approx(0.2 + 0.34 ** 0.5, abs=1e-9)
+
+
+def headquarters() -> dict:
+    return headquarters_data()
+
+
+def test_a_yes_no_dimension_shows_answers_and_offers_only_its_two_values(open_page):
+    box, rc, dashboard = open_page(headquarters())
+    rc.find(v.Select, label="Member").widget.v_model = "B (B)"
+    rc.find(v.Select, label="Dimension").widget.v_model = "hq"
+    assert not rc.find(v.Slider, label="Position").widgets
+    position = rc.find(v.Select, label="Position").widget
+    assert position.items == ["status quo (0)", "as proposed (1)"]
+    assert position.v_model == "status quo (0)"
+
+    click(rc, "Step one round")
+    assert table_row(box, "hq (yes/no)") == [
+        "hq (yes/no)", "as proposed", "status quo (dropped)", "status quo"]
+    assert table_row(box, "scope")[1:3] == ["1.00", "0.40"]
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted with a scope change."
+    assert table_row(box, "hq (yes/no)")[2] == "adopted: status quo (dropped)"
+
+    # B wants the headquarters too: it gains 0.4 from (1, 1) and supports it.
+    position.v_model = "as proposed (1)"
+    assert dashboard.scenario.actor("B").position["hq"] == 1.0
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+
+
+def test_a_yes_no_dimension_is_charted_by_its_answers(open_page):
+    data = headquarters()
+    data["dimensions"] = [{"id": "hq", "binary": True}]
+    data["status_quo"], data["proposal"]["position"] = {"hq": 0.0}, {"hq": 1.0}
+    data["defaults"]["salience"] = {"hq": 1.0}
+    for actor, hq in zip(data["actors"], (1.0, 0.3, 1.0), strict=True):
+        actor["position"] = {"hq": hq}
+        actor.pop("salience", None)
+    _, rc, dashboard = open_page(data)
+    rc.find(v.Select, label="Member").widget.v_model = "B (B)"
+    # B's ideal point is neither answer: the control says so rather than snap it
+    assert rc.find(v.Select, label="Position").widget.items == [
+        "status quo (0)", "as proposed (1)", "0.30 (as written)"]
+    click(rc, "Run ensemble (200 runs)")
+    from consensus_sim.app import _charts
+
+    title, figure = _charts(dashboard)["trajectory"]
+    assert title == "Scope round by round: hq"
+    axis = figure.axes[0]
+    assert list(axis.get_yticks()) == [0.0, 1.0]
+    assert [t.get_text() for t in axis.get_yticklabels()] == ["status quo", "as proposed"]
+
+
+def linkage() -> dict:
+    """scope and a side dimension ``aid`` paid by the chair (docs/model.md, "Side
+    dimensions and side payments"): the chair pays C about 0.324 on aid and keeps the
+    scope near 0.963; without side payments it narrows to 0.4."""
+    return {
+        "title": "linkage",
+        "dimensions": [{"id": "scope"}, {"id": "aid", "side": True, "payer": "CH"}],
+        "status_quo": {"scope": 0.0, "aid": 0.0},
+        "proposal": {"position": {"scope": 1.0, "aid": 0.0}, "agenda_setter": "CH"},
+        "defaults": {"salience": {"scope": 1.0, "aid": 1.0}},
+        "actors": [
+            {"id": "A", "position": {"scope": 1.0, "aid": 0.0}, "salience": {"aid": 0.0}},
+            {"id": "C", "name": "Corvia", "position": {"scope": 0.2, "aid": 1.0}},
+            {"id": "CH", "name": "The chair", "type": "chair",
+             "position": {"scope": 1.0, "aid": 0.0}, "salience": {"scope": 1.0, "aid": 0.1}},
+        ],
+    }
+
+
+def test_side_payments_switch(open_page, trio):
+    box, rc, _ = open_page(trio)
+    assert not rc.find(v.Switch, label="Side payments").widgets  # no side dimension
+
+    box, rc, dashboard = open_page(linkage())
+    click(rc, "Step one round")
+    assert notes(box) == "Side payment: The chair gives Corvia 0.32 on aid."
+    assert table_row(box, "scope")[2] == "0.96"
+    rc.find(v.Switch, label="Side payments").widget.v_model = False
+    assert dashboard.scenario.proposal.side_payments is False
+    click(rc, "Step one round")
+    assert notes(box) == ""
+    assert table_row(box, "scope")[2] == "0.40"
+    assert table_row(box, "aid (side payment)")[2] == "0.00"
+
+
+def test_event_controls_change_the_event(trio, open_page):
+    # Every round C's blocking cost grows by 0.3: in round 1 (cost 0.3) the chair
+    # tables the most C then accepts, 0.2 + sqrt(0.34), which passes in round 2.
+    trio["events"] = [{"id": "isolation", "description": "C is isolated", "probability": 1.0,
+                       "per": "round", "targets": ["C"], "affects": "blocking_cost",
+                       "change": 0.3}]
+    box, rc, dashboard = open_page(trio)
+    assert text(one(box, "cs-event")) == (
+        "isolation: every round, probability 1.00: +0.30 on the blocking cost of C")
+    click(rc, "Step one round")
+    assert notes(box) == ("Events this round: C is isolated (every round, probability 1.00: "
+                          "+0.30 on the blocking cost of C).")
+    click(rc, "Run to the end")
+    assert dashboard.model.result().final[0] == pytest.approx(0.2 + 0.34 ** 0.5, abs=1e-9)
+
+    rc.find(v.Slider, label="Change").widget.v_model = 0.7  # 0.7 > C's loss of 0.6
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+    rc.find(v.Slider, label="Probability").widget.v_model = 0.0
+    assert dashboard.edits == {"events.isolation.change": 0.7,
+                               "events.isolation.probability": 0.0}
+    click(rc, "Run to the end")
+    assert table_row(box, "Scope of the proposal")[2] == "adopted: 0.40 · half"

@@ -11,7 +11,7 @@ from consensus_sim import NegotiationModel, run_ensemble, scenario_from_dict
 from consensus_sim.agents import ABSTAIN, OBJECT, SUPPORT
 from consensus_sim.kernel import persuade, respond
 
-from .conftest import run_cli
+from .conftest import headquarters_data, run_cli
 
 
 def model_of(data, seed=0):
@@ -469,22 +469,7 @@ def test_meetings_are_checked(trio, write_yaml, capsys):
 
 
 def headquarters(binary, b_salience_hq):
-    # scope (continuous) and hq (a permanent headquarters: yes or no). q = (0, 0),
-    # proposal (1, 1); A and the chair at (1, 1); B at (0.2, 0), who must prefer the
-    # text to the status quo (tolerance and blocking cost 0).
-    return scenario_from_dict({
-        "title": "headquarters",
-        "dimensions": [{"id": "scope"}, {"id": "hq", "binary": binary}],
-        "status_quo": {"scope": 0.0, "hq": 0.0},
-        "proposal": {"position": {"scope": 1.0, "hq": 1.0}, "agenda_setter": "CH"},
-        "information": "complete",
-        "defaults": {"salience": {"scope": 1.0, "hq": 1.0}},
-        "actors": [
-            {"id": "A", "position": {"scope": 1.0, "hq": 1.0}},
-            {"id": "B", "position": {"scope": 0.2, "hq": 0.0},
-             "salience": {"scope": 1.0, "hq": b_salience_hq}},
-            {"id": "CH", "type": "chair", "position": {"scope": 1.0, "hq": 1.0}}],
-    })
+    return scenario_from_dict(headquarters_data(binary, b_salience_hq))
 
 
 def test_a_yes_no_dimension_is_never_fractional():

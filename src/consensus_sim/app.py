@@ -3,11 +3,15 @@ cares about what.
 
 The page shows one negotiation (a :class:`~.model.NegotiationModel`) of a chosen
 scenario: the proposal's scope in the current round, how every member responds,
-and the outcome once the run is over. The class can change a member's position or
-salience on a dimension, the decision rule and the agenda setter's concession
-strategy; every change builds a new, validated scenario (:func:`.sweep.with_values`)
-and restarts the run. "Run ensemble" plays the edited scenario
-:data:`ENSEMBLE_RUNS` times and charts how often each outcome occurred.
+what happened in the round (a meeting, events, side payments) and the outcome once
+the run is over. The class can change a member's position, salience, tolerance and
+blocking cost, the decision rule (and, under unanimity, constructive abstention),
+the agenda setter's concession strategy, side payments and postponement, the
+meetings (their rounds and failure costs) and the events (their probability and
+size); every change builds a new, validated scenario (:func:`edited`, with the
+field paths of ``consensus-sim sweep --vary``) and restarts the run. "Run
+ensemble" plays the edited scenario :data:`ENSEMBLE_RUNS` times and charts how
+often each outcome occurred.
 
 Start it with ``consensus-sim dashboard [SCENARIO]`` or :func:`serve`; for
 development, ``solara run consensus_sim.app`` (the scenario shown first comes from
@@ -20,6 +24,7 @@ clicks to it.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Callable
@@ -38,7 +43,8 @@ if TYPE_CHECKING:
     from .ensemble import EnsembleResult
     from .model import NegotiationModel
 
-__all__ = ["DEFAULT_SCENARIO", "ENSEMBLE_RUNS", "SCENARIO_ENV", "Dashboard", "Page", "serve"]
+__all__ = ["DEFAULT_SCENARIO", "ENSEMBLE_RUNS", "SCENARIO_ENV", "Dashboard", "Page", "edited",
+           "serve"]
 
 #: Environment variable naming the scenario the page shows first (a bundled name or
 #: a path to a YAML file); :func:`serve` sets it.
@@ -51,6 +57,19 @@ ENSEMBLE_RUNS = 200
 SIMPLE_RULES = ("consensus", "silence", "unanimity", "majority")
 #: The agenda setter's concession strategies (see :func:`.kernel.amend`).
 CONCESSIONS = ("minimal", "split", "ladder")
+#: Choices for ``rule.abstainers_stop_at`` under unanimity with constructive
+#: abstention: the share of the members (and of the weight) whose abstentions stop
+#: a decision; None (``null``) means abstentions never do.
+ABSTAINER_SHARES: dict[str, float | None] = {
+    "a quarter": 0.25,
+    "a third (Art. 31(1) TEU)": 1 / 3,
+    "a half": 0.5,
+    "two thirds": 2 / 3,
+    "all of them": 1.0,
+    "never (Art. 238(4) TFEU)": None,
+}
+#: Largest factor of the "All failure costs ×" slider.
+MAX_FAILURE_SCALE = 3.0
 #: How each outcome reads on the page.
 OUTCOME_TEXT = {
     "adopted": "adopted as proposed",
@@ -100,6 +119,8 @@ class Dashboard:
         self.name = name
         self.base = base
         self.edits: dict[str, Any] = {}
+        #: The factor on every meeting's failure costs as written (1: as written).
+        self.failure_scale = 1.0
         self._apply(base)
 
     def edit(self, path: str, value: Any) -> None:
@@ -109,29 +130,86 @@ class Dashboard:
         Raises:
             ScenarioError: the edited scenario is not valid; nothing changes.
         """
-        edits = {**self.edits, path: value}
-        self._apply(with_values(self.base, edits, source="dashboard"))
+        self._commit({**self.edits, path: value})
+
+    def _commit(self, edits: dict[str, Any]) -> None:
+        """Make ``edits`` (path to value) the edits of the scenario as written."""
+        self._apply(edited(self.base, edits))
         self.edits = edits
 
     def set_member_value(self, actor_id: str, field: str, dimension: str, value: float) -> None:
         """Set a member's ``position`` or ``salience`` on a dimension."""
         self.edit(f"actors.{actor_id}.{field}.{dimension}", round(float(value), 4))
 
+    def set_member_trait(self, actor_id: str, field: str, value: float) -> None:
+        """Set a member's ``tolerance`` or ``blocking_cost``: together they say how
+        large a loss it swallows (standing aside) before it objects."""
+        self.edit(f"actors.{actor_id}.{field}", round(float(value), 4))
+
     def set_rule(self, rule_type: str) -> None:
         """Decide by another rule. Going back to the scenario's own rule restores its
-        settings (a veto list, weights); any other rule starts from its defaults."""
+        settings (a veto list, weights); any other rule starts from its defaults.
+        Edits of the previous rule's settings are dropped."""
+        edits = {path: value for path, value in self.edits.items()
+                 if not path.startswith("rule.")}
         if rule_type == self.base.rule.type:
-            self.edit("rule", self.base.rule.model_dump(mode="json"))
+            edits["rule"] = self.base.rule.model_dump(mode="json")
         else:
-            self.edit("rule", {"type": rule_type})
+            edits["rule"] = {"type": rule_type}
+        self._commit(edits)
+
+    def set_constructive_abstention(self, allowed: bool) -> None:
+        """Under unanimity: may a member abstain (``True``), or must every member say
+        yes?"""
+        self.edit("rule.constructive_abstention", bool(allowed))
+
+    def set_abstainers_stop_at(self, share: float | None) -> None:
+        """Under unanimity with constructive abstention: the share of the members
+        (and of the weight) whose abstentions stop a decision; None: they never do."""
+        self.edit("rule.abstainers_stop_at", None if share is None else float(share))
 
     def set_concession(self, strategy: str) -> None:
         self.edit("proposal.concession", strategy)
+
+    def set_side_payments(self, allowed: bool) -> None:
+        """May the setter concede on side dimensions (pay) rather than narrow?"""
+        self.edit("proposal.side_payments", bool(allowed))
 
     def set_postponement(self, share: float) -> None:
         """What keeping the proposal alive for a later meeting is worth to the setter
         (0: it never postpones)."""
         self.edit("proposal.postponement", round(float(share), 4))
+
+    def set_meeting_round(self, meeting_id: str, round_: int) -> None:
+        """Hold a meeting in another round (its vote is taken there)."""
+        self.edit(f"meetings.{meeting_id}.round", int(round_))
+
+    def set_failure_cost(self, meeting_id: str, actor_id: str, cost: float) -> None:
+        """What failing at a meeting costs one actor. It stays as set when
+        :meth:`set_failure_scale` scales the costs as written."""
+        self.edit(f"meetings.{meeting_id}.failure_cost.{actor_id}", round(float(cost), 4))
+
+    def set_failure_scale(self, factor: float) -> None:
+        """Multiply every meeting's failure costs as written by ``factor`` (0: failing
+        costs nobody anything; 1: as written). Costs set for one actor with
+        :meth:`set_failure_cost` stay as set."""
+        factor = round(float(factor), 4)
+        if factor < 0:
+            raise ValueError(f"failure cost factor: {factor:g} is not allowed; give 0 or more")
+        edits = {path: value for path, value in self.edits.items()
+                 if not _is_meeting_costs(path)}
+        if factor != 1.0:
+            for meeting in self.base.meetings:
+                if meeting.failure_cost:
+                    edits[f"meetings.{meeting.id}.failure_cost"] = {
+                        actor: round(cost * factor, 6)
+                        for actor, cost in meeting.failure_cost.items()}
+        self._commit(edits)
+        self.failure_scale = factor
+
+    def set_event(self, event_id: str, field: str, value: float) -> None:
+        """Set an event's ``probability`` or ``change``."""
+        self.edit(f"events.{event_id}.{field}", round(float(value), 4))
 
     def set_seed(self, seed: int | None) -> None:
         """Use another seed for the stepped run and the ensemble; restarts the run."""
@@ -143,6 +221,7 @@ class Dashboard:
     def undo_edits(self) -> None:
         """Back to the scenario as written."""
         self.edits = {}
+        self.failure_scale = 1.0
         self._apply(self.base)
 
     def _apply(self, scenario: Scenario) -> None:
@@ -205,15 +284,44 @@ class Dashboard:
                 f"{counts['support']} support); the agenda setter tables a new text. "
                 f"The blocker most costly to win over: {costliest.label}.")
 
+    def round_notes(self) -> list[str]:
+        """What else happened in the round just played, one sentence each: the meeting
+        its vote was taken at, the events that fired, the side payments made; and the
+        next meeting, while the run goes on."""
+        s, m = self.scenario, self.model
+        meetings = {meeting.round: meeting for meeting in s.meetings}
+        notes = []
+        if (meeting := meetings.get(m.round)) is not None:
+            costs = self._failure_costs(meeting.id)
+            notes.append(f"Round {m.round} was voted at {meeting.name or meeting.id}"
+                         + (f", where failing costs {costs}." if costs else "."))
+        events = {event.id: event for event in s.events}
+        fired = [events[event_id] for r, event_id in m.fired if r == m.round]
+        if m.round and fired:
+            notes.append("Events this round: " + "; ".join(
+                f"{e.description or e.id} ({_event_effect(s, e)})" for e in fired) + ".")
+        for payment in (p for p in m.payments if p["round"] == m.round):
+            notes.append(f"Side payment: {s.actor(payment['payer']).label} gives "
+                         f"{s.actor(payment['to']).label} {payment['amount']:.2f} on "
+                         f"{payment['dimension']}.")
+        ahead = [meeting for r, meeting in sorted(meetings.items()) if r > m.round]
+        if ahead and not self.over:
+            meeting = ahead[0]
+            notes.append(f"Next meeting: round {meeting.round}, "
+                         f"{meeting.name or meeting.id}.")
+        return notes
+
     def scope_rows(self) -> list[dict[str, str]]:
         """The proposal per dimension: what was voted on this round and what is on
-        the table now, each with the label of its nearest level."""
+        the table now, each with the label of its nearest level (a yes/no dimension
+        by its answer alone)."""
         s, m = self.scenario, self.model
         voted = m.result().proposals[-1] if m.round else None
         rows = []
         for k, dim in enumerate(s.dimensions):
             row = {"dimension": dim.name or dim.id, "id": dim.id,
-                   "status_quo": _point(s, k, float(s.arrays.status_quo[k]))}
+                   "status_quo": ("status quo" if dim.binary and not dim.levels
+                                  else _point(s, k, float(s.arrays.status_quo[k])))}
             row["voted"] = "—" if voted is None else _point(s, k, float(voted[k]))
             if self.over and not m.outcome.startswith("adopted"):
                 row["now"] = "no agreement: the status quo stays"
@@ -223,6 +331,8 @@ class Dashboard:
                 row["now"] = _point(s, k, float(m.proposal[k]))
             if dim.side:
                 row["dimension"] += " (side payment)"
+            if dim.binary:
+                row["dimension"] += " (yes/no)"
             rows.append(row)
         return rows
 
@@ -239,14 +349,123 @@ class Dashboard:
         k = self.scenario.dimension_ids.index(dimension)
         return float(table[a.actor_ids.index(actor_id), k])
 
+    def member_trait(self, actor_id: str, field: str) -> float:
+        """A member's ``tolerance`` or ``blocking_cost`` in the edited scenario."""
+        a = self._arrays
+        return float(getattr(a, field)[a.actor_ids.index(actor_id)])
+
+    def position_choices(self, actor_id: str, dimension: str) -> dict[str, float] | None:
+        """For a yes/no dimension, the ideal points a member can take, by label: the
+        status quo's and the proposal's values (and the member's own, if the scenario
+        puts it elsewhere); None for other dimensions."""
+        s = self.scenario
+        k = s.dimension_ids.index(dimension)
+        dim = s.dimensions[k]
+        if not dim.binary:
+            return None
+        q, p = float(s.arrays.status_quo[k]), float(s.arrays.proposal[k])
+        choices: dict[str, float] = {}
+        for value, plain in sorted({(q, "status quo"), (p, "as proposed")}):
+            label = s.level_label(k, value) if dim.levels else plain
+            choices.setdefault(f"{label} ({value:g})", value)
+        own = self.member_value(actor_id, "position", dimension)
+        if all(abs(own - value) > 1e-9 for value in choices.values()):
+            choices[f"{own:.2f} (as written)"] = own
+        return choices
+
     def rule_choices(self) -> list[str]:
         """The rules any scenario can switch to, plus this scenario's own."""
         own = self.base.rule.type
         return [*SIMPLE_RULES, own] if own not in SIMPLE_RULES else list(SIMPLE_RULES)
 
+    def abstention_choice(self) -> str | None:
+        """The entry of :data:`ABSTAINER_SHARES` the rule has now (its share shown as a
+        number when it is none of them); None unless the rule is unanimity with
+        constructive abstention."""
+        rule = self.scenario.rule
+        if rule.type != "unanimity" or not rule.constructive_abstention:
+            return None
+        share = rule.abstainers_stop_at
+        for label, value in ABSTAINER_SHARES.items():
+            if (value is None) == (share is None) and (
+                    share is None or abs(share - value) < 1e-9):
+                return label
+        return f"{share:.2f}"
+
+    def failure_cost(self, meeting_id: str, actor_id: str) -> float:
+        """What failing at a meeting costs an actor in the edited scenario (0 if not
+        listed)."""
+        meeting = next(m for m in self.scenario.meetings if m.id == meeting_id)
+        return float(meeting.failure_cost.get(actor_id, 0.0))
+
+    def _failure_costs(self, meeting_id: str) -> str:
+        meeting = next(m for m in self.scenario.meetings if m.id == meeting_id)
+        costs = [(actor, cost) for actor, cost in meeting.failure_cost.items() if cost > 0]
+        return ", ".join(f"{self.scenario.actor(actor).label} {cost:.2f}"
+                         for actor, cost in costs)
+
+    def meeting_rows(self) -> list[str]:
+        """Each meeting in one line: its round, name and who pays what for failing."""
+        rows = []
+        for meeting in sorted(self.scenario.meetings, key=lambda m: m.round):
+            costs = self._failure_costs(meeting.id)
+            rows.append(f"Round {meeting.round}: {meeting.name or meeting.id}; failing "
+                        f"costs {costs or 'nobody anything'}.")
+        return rows
+
+    def event_rows(self) -> list[str]:
+        """Each event in one line: when it may fire and what it changes."""
+        return [f"{e.id}: {_event_effect(self.scenario, e)}" for e in self.scenario.events]
+
+    def edit_summary(self) -> list[str]:
+        """The edits in words for the page: each path and value, the scaled failure
+        costs as one factor."""
+        shown = [f"{path} = {_shown(value)}" for path, value in self.edits.items()
+                 if not _is_meeting_costs(path)]
+        if self.failure_scale != 1.0:
+            shown.append(f"meeting failure costs × {self.failure_scale:g}")
+        return shown
+
+
+def edited(base: Scenario, edits: dict[str, Any], source: str = "dashboard") -> Scenario:
+    """``base`` with each path of ``edits`` set to its value, validated.
+
+    A section is set before the fields inside it (``rule`` before
+    ``rule.abstainers_stop_at``, a meeting's ``failure_cost`` before one actor's),
+    so a narrower edit always wins. Fields the scenario sets to null
+    (``abstainers_stop_at: null``) stay null.
+
+    Raises:
+        ScenarioError: the edited scenario is not valid.
+    """
+    return with_values(base, dict(sorted(edits.items(), key=lambda item: item[0].count("."))),
+                       source)
+
+
+def _is_meeting_costs(path: str) -> bool:
+    """Is ``path`` a whole meeting's failure costs (set by the scale)?"""
+    parts = path.split(".")
+    return len(parts) == 3 and parts[0] == "meetings" and parts[2] == "failure_cost"
+
+
+def _event_effect(s: Scenario, e: Any) -> str:
+    """When an event may fire and what it does, e.g. "round 2, probability 0.50:
+    +0.05 on the position of USA, JPN (office)"."""
+    when = (f"every round, probability {e.probability:.2f}" if e.per == "round"
+            else f"round {e.round}, probability {e.probability:.2f}")
+    what = e.affects.replace("_", " ")
+    whom = "every member" if e.targets is None else ", ".join(e.targets[:6]) + (
+        ", …" if len(e.targets) > 6 else "")
+    on = (f" ({', '.join(e.dimensions or s.dimension_ids)})"
+          if e.affects in ("position", "salience") else "")
+    return f"{when}: {e.change:+.2f} on the {what} of {whom}{on}"
+
 
 def _point(s: Scenario, k: int, value: float) -> str:
+    """A value with the label of its nearest level; a yes/no dimension's answer alone."""
     label = s.level_label(k, value)
+    if s.dimensions[k].binary:
+        return label
     return f"{value:.2f}" if label == f"{value:.2f}" else f"{value:.2f} · {label}"
 
 
@@ -262,12 +481,24 @@ def _charts(dashboard: Dashboard) -> dict[str, tuple[str, Figure]]:
     s, result = dashboard.scenario, dashboard.ensemble
     charts = {}
     if result is not None:
-        scope = next(k for k, dim in enumerate(s.dimensions) if not dim.side)
+        scope = _trajectory_dimension(s)
+        figure = trajectory_chart(result, scope)
+        dim = s.dimensions[scope]
+        if dim.binary and not dim.levels:  # a yes/no question: its two answers, no grid
+            answers = sorted({(float(s.arrays.status_quo[scope]), "status quo"),
+                              (float(s.arrays.proposal[scope]), "as proposed")})
+            figure.axes[0].set_yticks([v for v, _ in answers], [a for _, a in answers])
         charts["outcomes"] = ("Outcomes of the ensemble", outcome_chart(result))
-        charts["trajectory"] = (f"Scope round by round: {s.dimensions[scope].id}",
-                                trajectory_chart(result, scope))
+        charts["trajectory"] = (f"Scope round by round: {dim.id}", figure)
     charts["positions"] = ("Where the members stand", position_map(s, result))
     return charts
+
+
+def _trajectory_dimension(s: Scenario) -> int:
+    """The dimension whose trajectory to chart: the first of scope that is not a
+    yes/no question (a number moves round by round), else the first of scope."""
+    scope = [k for k, dim in enumerate(s.dimensions) if not dim.side]
+    return next((k for k in scope if not s.dimensions[k].binary), scope[0])
 
 
 def _describe(s: Scenario) -> str:
@@ -290,12 +521,13 @@ _CSS = """
                              text-align: left; }
 .cs-chart img { max-width: 100%; height: auto; }
 .cs-legend { font-size: 14px; color: #444; }
+.cs-round-note, .cs-meeting, .cs-event, .cs-standing-aside { display: block; margin: 2px 0; }
 """
 
 
 @solara.component
 def Controls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
-    """The left-hand column: scenario, member edits, rule, strategy, seed.
+    """The left-hand column: scenario, member edits, rules, meetings, events, seed.
 
     ``dashboard`` changes in place; ``tick`` (bumped by every action) tells the
     component it did. ``act(method, *args)`` runs a dashboard method for a control.
@@ -304,41 +536,49 @@ def Controls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
     names = list(bundled_scenarios())
     if dashboard.name not in names:
         names.append(dashboard.name)
-    members = {f"{a.name or a.id} ({a.id})": a.id for a in s.members}
-    member_label, set_member_label = solara.use_state(next(iter(members)))
-    if member_label not in members:  # another scenario: start from its first member
-        member_label = next(iter(members))
-    dimension, set_dimension = solara.use_state(s.dimension_ids[0])
-    if dimension not in s.dimension_ids:
-        dimension = s.dimension_ids[0]
-    actor_id = members[member_label]
-    k = s.dimension_ids.index(dimension)
 
     with solara.Card("Scenario", margin=0):
         solara.Select("Scenario", values=names, value=dashboard.name,
                       on_value=lambda name: act(dashboard.choose_scenario, name),
                       classes=["cs-scenario"])
-    with solara.Card("Change a member", margin=0):
-        solara.Select("Member", values=list(members), value=member_label,
-                      on_value=set_member_label, classes=["cs-member"])
-        solara.Select("Dimension", values=s.dimension_ids, value=dimension,
-                      on_value=set_dimension, classes=["cs-dimension"])
-        for key, legend in (
-                ("position", lambda v: f"ideal point {v:.2f} · {s.level_label(k, v)}"),
-                ("salience", lambda v: f"cares {v:.2f} (0 = not at all, 1 = most)")):
-            value = dashboard.member_value(actor_id, key, dimension)
-            with solara.Div(classes=[f"cs-{key}"]):
-                solara.SliderFloat(key.capitalize(), value=value, min=0.0, max=1.0, step=0.01,
-                                   on_value=lambda v, key=key: act(
-                                       dashboard.set_member_value, actor_id, key, dimension, v))
-                solara.Text(legend(value), classes=["cs-legend"])
+    MemberControls(dashboard, tick, act)
     with solara.Card("Rules of the game", margin=0):
         solara.Select("Decision rule", values=dashboard.rule_choices(), value=s.rule.type,
                       on_value=lambda rule: act(dashboard.set_rule, rule), classes=["cs-rule"])
+        if s.rule.type == "unanimity":
+            solara.Switch(label="Constructive abstention", value=s.rule.constructive_abstention,
+                          color="primary",
+                          on_value=lambda on: act(dashboard.set_constructive_abstention, on),
+                          classes=["cs-abstention"])
+            choice = dashboard.abstention_choice()
+            if choice is None:
+                solara.Text("every member must say yes: abstaining blocks",
+                            classes=["cs-legend"])
+            else:
+                shares = list(ABSTAINER_SHARES)
+                if choice not in shares:
+                    shares.append(choice)
+                solara.Select("Abstainers stop it at", values=shares, value=choice,
+                              on_value=lambda label: act(
+                                  dashboard.set_abstainers_stop_at,
+                                  ABSTAINER_SHARES[label] if label in ABSTAINER_SHARES
+                                  else float(label)),
+                              classes=["cs-abstainers"])
+                solara.Text("a member may stand aside (abstain); abstainers who are this "
+                            "share of the members and hold this share of the weight stop "
+                            "the decision", classes=["cs-legend"])
         solara.Select("Concession strategy", values=list(CONCESSIONS),
                       value=s.proposal.concession,
                       on_value=lambda c: act(dashboard.set_concession, c),
                       classes=["cs-concession"])
+        if any(dim.side for dim in s.dimensions):
+            solara.Switch(label="Side payments", value=s.proposal.side_payments,
+                          color="primary",
+                          on_value=lambda on: act(dashboard.set_side_payments, on),
+                          classes=["cs-side-payments"])
+            solara.Text("the setter may pay on the side dimensions "
+                        f"({', '.join(d.id for d in s.dimensions if d.side)}) rather than "
+                        "narrow the scope", classes=["cs-legend"])
         with solara.Div(classes=["cs-postponement"]):
             solara.SliderFloat("Postponement", value=s.proposal.postponement, min=0.0,
                                max=1.0, step=0.05,
@@ -349,15 +589,170 @@ def Controls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
         solara.InputInt("Seed", value=dashboard.seed,
                         on_value=lambda seed: act(dashboard.set_seed, seed), classes=["cs-seed"])
         if dashboard.edits:
-            edited = ", ".join(f"{path} = {_shown(value)}"
-                               for path, value in dashboard.edits.items())
-            solara.Text(f"Edited: {edited}", classes=["cs-legend", "cs-edits"])
+            edited_text = ", ".join(dashboard.edit_summary())
+            solara.Text(f"Edited: {edited_text}", classes=["cs-legend", "cs-edits"])
             solara.Button("Undo all edits", on_click=lambda: act(dashboard.undo_edits),
                           text=True, classes=["cs-undo"])
+    if s.meetings:
+        MeetingControls(dashboard, tick, act)
+    if s.events:
+        EventControls(dashboard, tick, act)
+
+
+@solara.component
+def MemberControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
+    """A member's ideal point and salience on a dimension, its tolerance and its
+    blocking cost."""
+    s = dashboard.scenario
+    members = {f"{a.name or a.id} ({a.id})": a.id for a in s.members}
+    member_label, set_member_label = solara.use_state(next(iter(members)))
+    if member_label not in members:  # another scenario: start from its first member
+        member_label = next(iter(members))
+    dimension, set_dimension = solara.use_state(s.dimension_ids[0])
+    if dimension not in s.dimension_ids:
+        dimension = s.dimension_ids[0]
+    actor_id = members[member_label]
+    k = s.dimension_ids.index(dimension)
+
+    with solara.Card("Change a member", margin=0):
+        solara.Select("Member", values=list(members), value=member_label,
+                      on_value=set_member_label, classes=["cs-member"])
+        solara.Select("Dimension", values=s.dimension_ids, value=dimension,
+                      on_value=set_dimension, classes=["cs-dimension"])
+        position = dashboard.member_value(actor_id, "position", dimension)
+        choices = dashboard.position_choices(actor_id, dimension)
+        with solara.Div(classes=["cs-position"]):
+            if choices is None:
+                solara.SliderFloat("Position", value=position, min=0.0, max=1.0, step=0.01,
+                                   on_value=lambda v: act(dashboard.set_member_value,
+                                                          actor_id, "position", dimension, v))
+                solara.Text(f"ideal point {position:.2f} · {s.level_label(k, position)}",
+                            classes=["cs-legend"])
+            else:  # a yes/no question: one answer or the other
+                current = next(label for label, v in choices.items()
+                               if abs(v - position) < 1e-9)
+                solara.Select("Position", values=list(choices), value=current,
+                              on_value=lambda label: act(dashboard.set_member_value, actor_id,
+                                                         "position", dimension,
+                                                         choices[label]))
+                solara.Text("a yes/no question: the member wants the text to keep it "
+                            "(as proposed) or to drop it (status quo)", classes=["cs-legend"])
+        salience = dashboard.member_value(actor_id, "salience", dimension)
+        with solara.Div(classes=["cs-salience"]):
+            solara.SliderFloat("Salience", value=salience, min=0.0, max=1.0, step=0.01,
+                               on_value=lambda v: act(dashboard.set_member_value,
+                                                      actor_id, "salience", dimension, v))
+            solara.Text(f"cares {salience:.2f} (0 = not at all, 1 = most)",
+                        classes=["cs-legend"])
+        for field, legend in (
+                ("tolerance", "swallows a loss of {v:.2f} before objecting"),
+                ("blocking_cost", "objecting alone costs it {v:.2f}")):
+            value = dashboard.member_trait(actor_id, field)
+            with solara.Div(classes=[f"cs-{field.replace('_', '-')}"]):
+                solara.SliderFloat(field.replace("_", " ").capitalize(), value=value, min=0.0,
+                                   max=max(1.0, math.ceil(value)), step=0.01,
+                                   on_value=lambda v, field=field: act(
+                                       dashboard.set_member_trait, actor_id, field, v))
+                solara.Text(legend.format(v=value), classes=["cs-legend"])
+        solara.Text("A member that loses from the text, but no more than its tolerance "
+                    "plus its blocking cost, stands aside (abstains) rather than objects.",
+                    classes=["cs-legend", "cs-standing-aside"])
+
+
+@solara.component
+def MeetingControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
+    """The scenario's meetings: when each is held and what failing there costs whom."""
+    s = dashboard.scenario
+    meetings = {f"{m.name or m.id} ({m.id})": m.id
+                for m in sorted(s.meetings, key=lambda m: m.round)}
+    meeting_label, set_meeting_label = solara.use_state(next(iter(meetings)))
+    if meeting_label not in meetings:
+        meeting_label = next(iter(meetings))
+    meeting_id = meetings[meeting_label]
+    meeting = next(m for m in s.meetings if m.id == meeting_id)
+    setter = s.actor(s.proposal.agenda_setter)
+    payers = {f"{a.name or a.id} ({a.id})": a.id
+              for a in (*s.members, *([] if setter.type == "member" else [setter]))}
+    # first shown: the first actor that failing at the first meeting costs something
+    costly = [label for label, actor_id in payers.items()
+              if meeting.failure_cost.get(actor_id, 0.0) > 0]
+    payer_label, set_payer_label = solara.use_state((costly or list(payers))[0])
+    if payer_label not in payers:
+        payer_label = next(iter(payers))
+    payer = payers[payer_label]
+
+    with solara.Card("Meetings", margin=0, classes=["cs-meetings"]):
+        for row in dashboard.meeting_rows():
+            solara.Text(row, classes=["cs-legend", "cs-meeting"])
+        solara.Select("Meeting", values=list(meetings), value=meeting_label,
+                      on_value=set_meeting_label, classes=["cs-meeting-choice"])
+        with solara.Div(classes=["cs-meeting-round"]):
+            solara.SliderInt("Meeting round", value=meeting.round, min=1,
+                             max=s.max_rounds,
+                             on_value=lambda r: act(dashboard.set_meeting_round,
+                                                    meeting_id, r))
+            solara.Text(f"the vote of round {meeting.round} is taken at the meeting",
+                        classes=["cs-legend"])
+        solara.Select("Who fails", values=list(payers), value=payer_label,
+                      on_value=set_payer_label, classes=["cs-failure-actor"])
+        cost = dashboard.failure_cost(meeting_id, payer)
+        with solara.Div(classes=["cs-failure-cost"]):
+            solara.SliderFloat("Failure cost", value=cost, min=0.0,
+                               max=max(1.0, math.ceil(cost)), step=0.01,
+                               on_value=lambda v: act(dashboard.set_failure_cost,
+                                                      meeting_id, payer, v))
+            solara.Text(f"failing at this meeting costs {s.actor(payer).label} {cost:.2f}; "
+                        "a member that objects there pays it on top of its blocking cost",
+                        classes=["cs-legend"])
+        with solara.Div(classes=["cs-failure-scale"]):
+            solara.SliderFloat("All failure costs ×", value=dashboard.failure_scale, min=0.0,
+                               max=MAX_FAILURE_SCALE, step=0.1,
+                               on_value=lambda f: act(dashboard.set_failure_scale, f))
+            solara.Text(f"× {dashboard.failure_scale:g}: every meeting's failure costs as "
+                        "written, times this factor (1 = as written); a cost set above "
+                        "stays as set",
+                        classes=["cs-legend"])
+
+
+@solara.component
+def EventControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
+    """The scenario's events: how likely each is and how much it changes."""
+    s = dashboard.scenario
+    ids = [e.id for e in s.events]
+    event_id, set_event_id = solara.use_state(ids[0])
+    if event_id not in ids:
+        event_id = ids[0]
+    event = next(e for e in s.events if e.id == event_id)
+
+    with solara.Card("Events", margin=0, classes=["cs-events"]):
+        for row in dashboard.event_rows():
+            solara.Text(row, classes=["cs-legend", "cs-event"])
+        solara.Select("Event", values=ids, value=event_id, on_value=set_event_id,
+                      classes=["cs-event-choice"])
+        with solara.Div(classes=["cs-event-probability"]):
+            solara.SliderFloat("Probability", value=event.probability, min=0.0, max=1.0,
+                               step=0.01, on_value=lambda v: act(dashboard.set_event,
+                                                                 event_id, "probability", v))
+        with solara.Div(classes=["cs-event-change"]):
+            solara.SliderFloat("Change", value=event.change, min=-1.0, max=1.0, step=0.01,
+                               on_value=lambda v: act(dashboard.set_event, event_id,
+                                                      "change", v))
+            solara.Text(f"probability {event.probability:.2f}; when it fires "
+                        f"({'each round' if event.per == 'round' else 'once'}), "
+                        f"{event.change:+.2f} is added to the "
+                        f"{event.affects.replace('_', ' ')} of its targets",
+                        classes=["cs-legend"])
 
 
 def _shown(value: Any) -> str:
-    return value["type"] if isinstance(value, dict) and "type" in value else str(value)
+    """An edited value as a scenario file would write it."""
+    if isinstance(value, dict) and "type" in value:
+        return value["type"]
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 @solara.component
@@ -372,6 +767,8 @@ def RunView(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
         solara.Button(f"Run ensemble ({ENSEMBLE_RUNS} runs)",
                       on_click=lambda: act(dashboard.run_ensemble), classes=["cs-ensemble"])
     solara.Text(dashboard.status(), classes=["cs-status", "cs-round"])
+    for note in dashboard.round_notes():
+        solara.Text(note, classes=["cs-legend", "cs-round-note"])
     with solara.Card("Proposal on the table", margin=0, classes=["cs-scope"]):
         html = solara.v.Html
         head = html(tag="tr", children=[html(tag="th", children=[text]) for text in (

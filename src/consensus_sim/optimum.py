@@ -247,10 +247,10 @@ def acceptable_text(member_ideal: ArrayLike, member_salience: ArrayLike,
     1e-10 of the budget (plus 1e-10), else no text is (to that tolerance).
 
     Example:
-        Two members at 0 and 1 who each accept a loss of 0.3 around their ideal
-        (quadratic): no text is within 0.55 of both.
+        Two members at 0 and 1 who each accept a loss of 0.2 around their ideal
+        (quadratic): no text is within sqrt(0.2) = 0.447 of both.
 
-        >>> acceptable_text([[0.0], [1.0]], [[1.0], [1.0]], [2.0, 2.0], [0.3, 0.3],
+        >>> acceptable_text([[0.0], [1.0]], [[1.0], [1.0]], [2.0, 2.0], [0.2, 0.2],
         ...                 [0.0], [1.0], [0.0]) is None
         True
     """
