@@ -298,6 +298,37 @@ def test_under_private_information_the_setter_weighs_paying_the_blocker_too():
     assert np.all(np.diff(run.proposals[:, 1]) >= 0.0)  # never taken back
 
 
+def reordered(data):
+    """The scenario with its actors and dimensions listed in reverse order."""
+    data = {**data, "actors": list(reversed(data["actors"])),
+            "dimensions": list(reversed(data["dimensions"]))}
+    return data
+
+
+def test_no_result_of_outside_options_or_several_payers_depends_on_the_order_of_a_file():
+    # Two side dimensions, each of which the chair or A may pay on at the same price
+    # (A weighs both as the chair does): every combination of payers ties, and the tie
+    # goes to the first payers by id (A), over the dimensions in order of their ids.
+    data = linkage()
+    data["dimensions"] = [{"id": "scope"}, {"id": "aid", "side": True, "payer": ["CH", "A"]},
+                          {"id": "arms", "side": True, "payer": ["A", "CH"]}]
+    data["status_quo"]["arms"] = data["proposal"]["position"]["arms"] = 0.0
+    data["defaults"]["salience"]["arms"] = 1.0
+    data["actors"][0].update(position={"scope": 1.0, "aid": 0.0, "arms": 0.0},
+                             salience={"aid": 0.1, "arms": 0.1})
+    data["actors"][1].update(position={"scope": 0.2, "aid": 1.0, "arms": 1.0},
+                             outside_option={"arms": 0.3})
+    data["actors"][2].update(position={"scope": 1.0, "aid": 0.0, "arms": 0.0},
+                             salience={"scope": 1.0, "aid": 0.1, "arms": 0.1})
+    forward, backward = model_of(data).run(), model_of(reordered(data)).run()
+    dims = [d["id"] for d in data["dimensions"]]
+    by_id = dict(zip(reversed(dims), backward.final, strict=True))
+    np.testing.assert_allclose(forward.final, [by_id[d] for d in dims], atol=1e-9)
+    assert forward.outcome == backward.outcome
+    assert sorted(map(str, forward.payments)) == sorted(map(str, backward.payments))
+    assert {p["payer"] for p in forward.payments} == {"A"}
+
+
 def test_side_payments_in_the_ensemble_summary():
     result = run_ensemble(scenario_from_dict(linkage()), runs=20, seed=0, jobs=1)
     info = result.summary()["side_payments"]["aid"]

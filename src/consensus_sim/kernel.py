@@ -433,7 +433,6 @@ class State:
     belief: np.ndarray | None = None
     type_box: _TypeBox | None = None  # the range of the setter's types, once computed
     owner: np.ndarray | None = None  # (R, d) payer rows, where several may pay
-    pivot: np.ndarray | None = None  # (R,) the blocker the setter answers (in amend)
     vote_round: int = 1  # the round whose vote is weighed (all live runs are in step)
     meeting_cost: np.ndarray | float = 0.0  # (M,) members' cost of failing at its meeting
 
@@ -787,7 +786,7 @@ def objective(s: Setup, state: State, x: np.ndarray) -> np.ndarray:
     plus each payer's utility on the side dimensions it would pay on (a side payment
     costs its payer). ``x`` has shape (R, ..., d); returns (R, ...)."""
     r = len(state.run)
-    owner = _owners(s, state)  # (R, d)
+    owner = owners(s, state)  # (R, d)
     at = (np.arange(r)[:, None], owner, np.arange(owner.shape[1])[None, :])
     pos, sal = state.position[at], state.salience[at]  # (R, d): the owner of each dimension
     g = s.gamma[owner]
@@ -800,7 +799,7 @@ def objective(s: Setup, state: State, x: np.ndarray) -> np.ndarray:
     return -(distance * sal.reshape(r, *extra, -1)).sum(axis=-1)
 
 
-def _owners(s: Setup, state: State) -> np.ndarray:
+def owners(s: Setup, state: State) -> np.ndarray:
     """The row whose utility counts on each dimension, per run (R, d): the setter on a
     scope dimension, the payer on a side dimension."""
     if state.owner is not None:
@@ -1129,7 +1128,7 @@ class _SetterProblem:
         # make the solver's arithmetic ill-conditioned.
         self.position, self.salience = state.position[j, :m], _negligible(state.salience[j, :m])
         self.gamma = np.broadcast_to(np.asarray(s.member_gamma, dtype=float), (m,))
-        owner = _owners(s, state)[j]
+        owner = owners(s, state)[j]
         self.ideal = state.position[j, owner, np.arange(d)]
         self.weight = _negligible(state.salience[j, owner, np.arange(d)])
         self.g0 = float(s.gamma[s.setter])
@@ -1438,7 +1437,7 @@ def _vote_pass_probability(s: Setup, state: State, texts: np.ndarray) -> np.ndar
     return out
 
 
-def _private_texts(s: Setup, state: State) -> np.ndarray:
+def _private_texts(s: Setup, state: State, pivot: np.ndarray | None = None) -> np.ndarray:
     """The texts the setter weighs under private information, (R, C, d): every
     combination of labelled levels for ``ladder``; otherwise evenly spaced points on
     the segment from the status quo to its own ideal (one free dimension), and also on
@@ -1450,7 +1449,7 @@ def _private_texts(s: Setup, state: State) -> np.ndarray:
         if fixed.any():
             texts[:, :, fixed] = state.proposal[:, None, fixed]
         return texts
-    at = (np.arange(r)[:, None], _owners(s, state), np.arange(d)[None, :])
+    at = (np.arange(r)[:, None], owners(s, state), np.arange(d)[None, :])
     steps = np.linspace(0.0, 1.0, SEGMENT_POINTS)[None, :, None]
     continuous = s.free & ~s.binary
     dims, combinations = _binary_values(s)
@@ -1469,18 +1468,19 @@ def _private_texts(s: Setup, state: State) -> np.ndarray:
         if np.count_nonzero(continuous) > 1:
             segments.append(q[:, None] + steps * (base - q)[:, None])
         paying = continuous & s.side
-        if paying.any() and state.pivot is not None:  # pay the blocker, from the table
-            wanted = np.clip(believed(s, state, state.pivot, "position"), *paid_bounds(s, state))
+        if paying.any() and pivot is not None:  # pay the blocker, from the table
+            wanted = np.clip(believed(s, state, pivot, "position"), *paid_bounds(s, state))
             end = np.where(paying, wanted, base)
             segments.append(base[:, None] + steps * (end - base)[:, None])
     return np.concatenate(segments, axis=1)
 
 
-def best_expected_text(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
+def best_expected_text(s: Setup, state: State, pivot: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Under private information: the text that maximises the setter's expected gain
     over the status quo, P(passes) * (V(x) - V(q)), among :func:`_private_texts` (never
     a text blocked before). Returns the text (R, d) and its expected gain (R,)."""
-    texts = _private_texts(s, state)
+    texts = _private_texts(s, state, pivot)
     tried = np.abs(texts[:, :, None] - state.blocked_texts[:, None]) < 1e-12  # (R, C, T, d)
     same = np.any(np.all(tried, axis=-1), axis=-1)
     no_deal = objective(s, state, np.broadcast_to(s.no_deal, state.proposal.shape))
@@ -1579,9 +1579,8 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
         The new text (R, d) and the move (R,): :data:`TABLE`, :data:`WITHDRAW` or
         :data:`POSTPONE`.
     """
-    state.pivot = pivot
     if s.choosing.size:  # who pays is part of the choice
-        best, gain, state.owner = _cheapest_payers(s, state)
+        best, gain, state.owner = _cheapest_payers(s, state, pivot)
     no_deal = objective(s, state, np.broadcast_to(s.no_deal, state.proposal.shape))
     hope = 0.0  # what postponing is worth to the setter over no deal
     if s.postponement > 0:
@@ -1591,7 +1590,7 @@ def amend(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.nda
         worth = gain > INDIFFERENCE
         postpone = hope > np.maximum(gain, 0.0) + INDIFFERENCE
     elif s.private:
-        best, gain = best_expected_text(s, state)
+        best, gain = best_expected_text(s, state, pivot)
         worth = gain > INDIFFERENCE
         postpone = hope > np.maximum(gain, 0.0) + INDIFFERENCE
     else:
@@ -1623,33 +1622,35 @@ def believed(s: Setup, state: State, member: np.ndarray, field: str) -> np.ndarr
                      for j in range(s.status_quo.size)], axis=1)
 
 
-def _setter_gain(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray]:
+def _setter_gain(s: Setup, state: State, pivot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The text the setter would table and its gain over no deal (R,): the best
     passing text's value less no deal's, or under private information the greatest
     expected gain."""
     if s.private:
-        return best_expected_text(s, state)
+        return best_expected_text(s, state, pivot)
     text, value = best_passing_text(s, state)
     return text, value - objective(s, state, np.broadcast_to(s.no_deal, state.proposal.shape))
 
 
-def _cheapest_payers(s: Setup, state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cheapest_payers(s: Setup, state: State, pivot: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where several actors may pay on a side dimension: the setter's problem solved
     with each of them as the payer (every combination, over such dimensions), and the
     choice that gains it most: the payer for whom the deal costs least. A dimension
-    already paid on keeps its payer. Ties go to the first payers by actor id.
+    already paid on keeps its payer. Ties go to the first payers by actor id (over the
+    dimensions in alphabetical order of their ids).
 
     Returns:
         The text (R, d), its gain over no deal (R,), and the payer rows (R, d).
     """
-    dims = s.choosing
+    dims = s.choosing[np.argsort(s.dim_rank[s.choosing])]
     paid = state.proposal[:, dims] != s.status_quo[dims]  # (R, n): the payer is settled
     current = state.owner[:, dims]
     texts, gains, owners = [], [], []
     for combination in itertools.product(*(s.payers[k] for k in dims)):
         owner = state.owner.copy()
         owner[:, dims] = np.where(paid, current, combination)
-        text, gain = _setter_gain(s, replace(state, owner=owner, type_box=state.type_box))
+        text, gain = _setter_gain(s, replace(state, owner=owner), pivot)
         consistent = np.all(~paid | (current == np.array(combination)), axis=1)
         texts.append(text)
         gains.append(np.where(consistent, gain, -np.inf))
@@ -1744,7 +1745,7 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         out.outcome[where[result.postponed]] = POSTPONED
         out.paid[where] += result.paid
         if s.paying:
-            out.payer[where] = np.where(result.paid > 0, _owners(s, state), out.payer[where])
+            out.payer[where] = np.where(result.paid > 0, owners(s, state), out.payer[where])
         going = blocked & ~result.withdrawn & ~result.postponed & (t < rmax)
         state.proposal = np.where(going[:, None], result.amended, state.proposal)
         if not going.all():

@@ -230,7 +230,7 @@ class NegotiationModel(mesa.Model):
             self._finish("withdrawn" if move == kernel.WITHDRAW else "postponed")
             return
         ids, dims = self.spec.arrays.actor_ids, self.spec.dimension_ids
-        owner = s.owner if self.state.owner is None else self.state.owner[0]
+        owner = kernel.owners(s, self.state)[0]
         for k in np.flatnonzero(s.side & (text != self.proposal)):
             self.payments.append({"round": t, "payer": ids[owner[k]],
                                   "to": self.costliest_blocker, "dimension": dims[k],

@@ -577,10 +577,10 @@ class ScenarioArrays:
     events: tuple[tuple[float, bool, int, str, float, tuple[np.ndarray, ...], np.ndarray], ...]
     #: each actor's cost of failing at the meeting of each round (0 without one),
     #: (max_rounds, n_actors)
-    failure_cost: np.ndarray | None = None
+    failure_cost: np.ndarray
     #: each actor's reversion point, what it gets without agreement: its outside option
     #: where it has one, else the status quo, (n_actors, d)
-    reversion: np.ndarray | None = None
+    reversion: np.ndarray
 
     @property
     def member_ids(self) -> tuple[str, ...]:
@@ -637,6 +637,7 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         events.append((e.probability, e.per == "round", e.round, e.affects,
                        e.change, np.ix_(target_rows, dim_mask), dim_mask))
     setter = row[s.proposal.agenda_setter]
+    payers = _payer_rows(s, row, setter)
     return ScenarioArrays(
         actor_ids=ids,
         n_members=n_members,
@@ -656,8 +657,8 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         weight=column("weight"),
         side=np.array([d.side for d in s.dimensions], dtype=bool),
         binary=np.array([d.binary for d in s.dimensions], dtype=bool),
-        payer=np.array([payers[0] for payers in _payer_rows(s, row, setter)], dtype=np.intp),
-        payers=_payer_rows(s, row, setter),
+        payer=np.array([rows[0] for rows in payers], dtype=np.intp),
+        payers=payers,
         influence=_influence(s, row, n_members, capability),
         events=tuple(events),
         failure_cost=_failure_cost(s, row),
@@ -906,13 +907,23 @@ def _check_references(s: Scenario, source: str) -> None:
     def fail(path: str, problem: str) -> None:
         raise ScenarioError(source, path, problem)
 
+    def unique(section: str, kind: str, keys: Any) -> set[str]:
+        """The ids of a section, after checking that none repeats."""
+        seen_ids: set[str] = set()
+        for key in keys:
+            if key in seen_ids:
+                fail(f"{section}[{key}].id", f"duplicate {kind} id; each id must be unique")
+            seen_ids.add(key)
+        return seen_ids
+
+    def within_rounds(path: str, round_: int) -> None:
+        if round_ > s.max_rounds:
+            fail(path, f"round {round_} comes after max_rounds ({s.max_rounds}); allowed: "
+                 f"1 to {s.max_rounds}")
+
     dims = s.dimension_ids
     allowed_dims = ", ".join(dims)
-    seen: set[str] = set()
-    for d in dims:
-        if d in seen:
-            fail(f"dimensions[{d}].id", "duplicate dimension id; each id must be unique")
-        seen.add(d)
+    seen = unique("dimensions", "dimension", dims)
 
     def check_dims(path: str, values: dict[str, float], complete: bool) -> None:
         for key in values:
@@ -931,11 +942,7 @@ def _check_references(s: Scenario, source: str) -> None:
         check_dims(f"groups.{name}.position", group.position, complete=False)
         check_dims(f"groups.{name}.salience", group.salience, complete=False)
 
-    ids: set[str] = set()
-    for actor in s.actors:
-        if actor.id in ids:
-            fail(f"actors[{actor.id}].id", "duplicate actor id; each id must be unique")
-        ids.add(actor.id)
+    ids = unique("actors", "actor", (a.id for a in s.actors))
     members = {a.id for a in s.members}
     if not members:
         fail("actors", "no actor has type 'member'; at least one member must vote")
@@ -993,7 +1000,7 @@ def _check_references(s: Scenario, source: str) -> None:
             if payer not in ids:
                 fail(f"dimensions[{dim.id}].payer",
                      f"unknown actor {payer!r}; allowed: an actor id ({_few(ids)})")
-        if dim.payer is not None and len(set(dim.payers)) != len(dim.payers or [1]):
+        if dim.payer is not None and (not dim.payers or len(set(dim.payers)) < len(dim.payers)):
             fail(f"dimensions[{dim.id}].payer", "an actor is listed twice, or the list is "
                  "empty; allowed: one actor id or a list of distinct actor ids")
         if dim.payer is not None and not dim.side:
@@ -1017,12 +1024,9 @@ def _check_references(s: Scenario, source: str) -> None:
             if source != "all" and source not in ids:
                 fail(f"listens_to.{listener}.{source}",
                      f"unknown actor; allowed: an actor id or 'all' ({_few(ids)})")
-    event_ids: set[str] = set()
+    unique("events", "event", (e.id for e in s.events))
     for e in s.events:
         base = f"events[{e.id}]"
-        if e.id in event_ids:
-            fail(f"{base}.id", "duplicate event id; each id must be unique")
-        event_ids.add(e.id)
         for t in e.targets or ():
             if t not in members:
                 fail(f"{base}.targets", f"unknown member {t!r}; allowed: a member id "
@@ -1035,19 +1039,13 @@ def _check_references(s: Scenario, source: str) -> None:
             if d not in seen:
                 fail(f"{base}.dimensions", f"unknown dimension {d!r}; allowed: {allowed_dims}")
         check_sources(f"{base}.sources", e.sources)
-        if e.per == "run" and e.round > s.max_rounds:
-            fail(f"{base}.round", f"round {e.round} comes after max_rounds "
-                 f"({s.max_rounds}); allowed: 1 to {s.max_rounds}")
-    meeting_ids: set[str] = set()
+        if e.per == "run":
+            within_rounds(f"{base}.round", e.round)
+    unique("meetings", "meeting", (m.id for m in s.meetings))
     meeting_rounds: set[int] = set()
     for meeting in s.meetings:
         base = f"meetings[{meeting.id}]"
-        if meeting.id in meeting_ids:
-            fail(f"{base}.id", "duplicate meeting id; each id must be unique")
-        meeting_ids.add(meeting.id)
-        if meeting.round > s.max_rounds:
-            fail(f"{base}.round", f"round {meeting.round} comes after max_rounds "
-                 f"({s.max_rounds}); allowed: 1 to {s.max_rounds}")
+        within_rounds(f"{base}.round", meeting.round)
         if meeting.round in meeting_rounds:
             fail(f"{base}.round", f"another meeting is in round {meeting.round}; allowed: "
                  "one meeting per round")
@@ -1059,25 +1057,17 @@ def _check_references(s: Scenario, source: str) -> None:
         check_sources(f"{base}.sources", meeting.sources)
     if s.history is not None:
         h = s.history
-        adopted = h.outcome in ("adopted", "adopted_amended", "adopted_paid")
-        if h.text is not None and not adopted:
+        from .kernel import ADOPTED_OUTCOMES
+
+        if h.text is not None and h.outcome not in ADOPTED_OUTCOMES:
             fail("history.text", f"the outcome is {h.outcome!r}: no text was adopted; "
                  "allowed: a text only with 'adopted', 'adopted_amended' or 'adopted_paid'")
         if h.outcome in ("adopted_amended", "adopted_paid") and h.text is None:
             fail("history.text", "give the text adopted (a number for every dimension)")
         if h.text is not None:
-            for d in h.text:
-                if d not in seen:
-                    fail(f"history.text.{d}", f"unknown dimension; allowed: {allowed_dims}")
-            for d in dims:
-                if d not in h.text:
-                    fail(f"history.text.{d}", "missing; give a number for every dimension")
+            check_dims("history.text", h.text, complete=True)
         check_sources("history.sources", h.sources)
-    seen_sources: set[str] = set()
-    for src in s.sources:
-        if src.id in seen_sources:
-            fail(f"sources[{src.id}].id", "duplicate source id; each id must be unique")
-        seen_sources.add(src.id)
+    unique("sources", "source", (src.id for src in s.sources))
     _check_uncertainty(s, fail)
 
 
