@@ -97,19 +97,17 @@ def unanimity(responses: np.ndarray, constructive_abstention: bool = True,
     "Abstentions ... shall not prevent the adoption by the Council of acts which
     require unanimity").
     """
-    objecting = responses == OBJECT
     if not constructive_abstention:
         blocking = responses != SUPPORT
         return _decision(~blocking.any(axis=-1), blocking, SUPPORT)
+    objecting = responses == OBJECT
     if stop_at is None:
         return _decision(~objecting.any(axis=-1), objecting, ABSTAIN)
     abstaining = responses == ABSTAIN
     n = responses.shape[-1]
     weight = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
-    total = weight.sum()
     enough_members = np.count_nonzero(abstaining, axis=-1) >= quota(stop_at, n, inclusive=True)
-    enough_weight = (total <= 0) | (abstaining @ weight >= stop_at * total - 1e-12)
-    stopped = enough_members & enough_weight
+    stopped = enough_members & _holds_share(abstaining, weight, stop_at)
     blocking = objecting | (abstaining & stopped[..., None])
     need = np.where(objecting, ABSTAIN, SUPPORT).astype(np.int8)
     return _decision(~objecting.any(axis=-1) & ~stopped, blocking, need)
@@ -134,8 +132,7 @@ def qualified_majority(responses: np.ndarray, weight: np.ndarray, member_share: 
     n = responses.shape[-1]
     yes = np.count_nonzero(supporting, axis=-1)
     enough_members = yes >= quota(member_share, n, inclusive=True)
-    total = weight.sum()
-    enough_weight = (total <= 0) | (supporting @ weight >= weight_share * total - 1e-12)
+    enough_weight = _holds_share(supporting, weight, weight_share)
     no_blocking_minority = (blocking_minority > 0) & (n - yes < blocking_minority)
     adopted = enough_members & (enough_weight | no_blocking_minority)
     return _decision(adopted, ~supporting, SUPPORT)
@@ -151,6 +148,13 @@ def veto_majority(responses: np.ndarray, veto: np.ndarray, threshold: float = 0.
     adopted = (yes >= quota(threshold, responses.shape[-1], inclusive=True)) & ~vetoed.any(axis=-1)
     need = np.where(vetoed, ABSTAIN, SUPPORT).astype(np.int8)
     return _decision(adopted, vetoed | (responses != SUPPORT), need)
+
+
+def _holds_share(members: np.ndarray, weight: np.ndarray, share: float) -> np.ndarray:
+    """Whether the ``members`` (a mask over the last axis) hold at least ``share`` of
+    the total ``weight`` (to rounding; always, when there is no weight at all)."""
+    total = weight.sum()
+    return (total <= 0) | (members @ weight >= share * total - 1e-12)
 
 
 def quota(share: float, n: int, inclusive: bool) -> int:
