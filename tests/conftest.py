@@ -40,6 +40,27 @@ def headquarters_data(binary: bool = True, b_salience_hq: float = 1.0) -> dict[s
     }
 
 
+def linkage_data(side_payments: bool = True) -> dict[str, Any]:
+    """scope and a side dimension ``aid`` paid by the chair (docs/model.md, "Side
+    dimensions and side payments"): A at (1, 0) cares only for scope; C at (0.2, 1);
+    the chair at (1, 0) cares little for aid (salience 0.1). It pays C about 0.324 on
+    aid and keeps the scope near 0.963; without side payments it narrows to 0.4."""
+    return {
+        "title": "linkage",
+        "dimensions": [{"id": "scope"}, {"id": "aid", "side": True, "payer": "CH"}],
+        "status_quo": {"scope": 0.0, "aid": 0.0},
+        "proposal": {"position": {"scope": 1.0, "aid": 0.0}, "agenda_setter": "CH",
+                     "side_payments": side_payments},
+        "defaults": {"salience": {"scope": 1.0, "aid": 1.0}},
+        "actors": [
+            {"id": "A", "position": {"scope": 1.0, "aid": 0.0}, "salience": {"aid": 0.0}},
+            {"id": "C", "position": {"scope": 0.2, "aid": 1.0}},
+            {"id": "CH", "type": "chair", "position": {"scope": 1.0, "aid": 0.0},
+             "salience": {"scope": 1.0, "aid": 0.1}},
+        ],
+    }
+
+
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     """Run ``consensus-sim ARGS`` in this process; return exit status, stdout, stderr."""
     from consensus_sim.cli import main

@@ -9,9 +9,17 @@ import ipywidgets
 import pytest
 import solara
 
-from consensus_sim.app import SCENARIO_ENV, Dashboard, Page
+from consensus_sim import scenario_from_dict
+from consensus_sim.app import (
+    ABSTAINER_SHARES,
+    SCENARIO_ENV,
+    Dashboard,
+    Page,
+    _charts,
+    _trajectory_dimension,
+)
 
-from .conftest import headquarters_data
+from .conftest import headquarters_data, linkage_data
 
 TOKYO = "nato_tokyo_office"
 
@@ -295,6 +303,42 @@ def test_moving_a_meeting_moves_the_vote_it_decides(trio, open_page):
     assert dashboard.scenario.meetings[0].round == 1  # the bad edit changed nothing
 
 
+def test_the_meeting_line_lists_failure_costs_in_the_actors_order(trio, open_page):
+    # The file lists C before A; the line follows the scenario's actors, and a cost
+    # set for B takes its place between them rather than at the end.
+    trio["meetings"] = [{"id": "summit", "name": "Summit", "round": 2,
+                         "failure_cost": {"C": 0.7, "A": 0.2}}]
+    box, rc, _ = open_page(trio)
+    assert text(one(box, "cs-meeting")) == "Round 2: Summit; failing costs A 0.20, C 0.70."
+    rc.find(v.Select, label="Who fails").widget.v_model = "B (B)"
+    rc.find(v.Slider, label="Failure cost").widget.v_model = 0.1
+    assert text(one(box, "cs-meeting")) == (
+        "Round 2: Summit; failing costs A 0.20, B 0.10, C 0.70.")
+    click(rc, "Run to the end")
+    assert notes(box) == "Round 2 was voted at Summit, where failing costs A 0.20, B 0.10, C 0.70."
+
+
+def test_without_failure_costs_there_is_nothing_to_scale(trio, open_page):
+    trio["meetings"] = [{"id": "summit", "name": "Summit", "round": 2}]
+    box, rc, dashboard = open_page(trio)
+    assert text(one(box, "cs-meeting")) == "Round 2: Summit; failing costs nobody anything."
+    assert rc.find(v.Slider, label="Failure cost").widgets
+    assert not rc.find(v.Slider, label="All failure costs ×").widgets
+    dashboard.set_failure_scale(2.0)  # as a notebook could: no edit, no factor
+    assert (dashboard.failure_scale, dashboard.edits) == (1.0, {})
+    assert dashboard.edit_summary() == []
+    with pytest.raises(ValueError, match="failure cost factor: -1 is not allowed"):
+        dashboard.set_failure_scale(-1.0)
+    # a cost set for one actor is not one as written, so there is still nothing to scale
+    rc.find(v.Select, label="Who fails").widget.v_model = "C (C)"
+    rc.find(v.Slider, label="Failure cost").widget.v_model = 0.7
+    assert dashboard.edits == {"meetings.summit.failure_cost.C": 0.7}
+    assert not rc.find(v.Slider, label="All failure costs ×").widgets
+    dashboard.set_failure_scale(0.0)
+    assert dashboard.failure_scale == 1.0
+    assert dashboard.scenario.meetings[0].failure_cost == {"C": 0.7}
+
+
 def test_tolerance_lets_a_member_stand_aside_and_unanimity_counts_the_abstainers(
         trio, open_page):
     box, rc, dashboard = open_page(trio)
@@ -353,6 +397,31 @@ def test_an_edit_keeps_abstentions_that_never_stop_a_decision(trio, open_page):
     assert status(box) == "Over after round 1: adopted as proposed."
 
 
+def test_a_share_of_abstainers_outside_the_list_is_offered_as_a_number(trio, open_page):
+    # C (tolerance 0.7) stands aside. It is a third of the members and of the weight:
+    # under the file's 0.40 its abstention does not stop the text, at a quarter it does.
+    trio["rule"] = {"type": "unanimity", "abstainers_stop_at": 0.4}
+    trio["actors"][2]["tolerance"] = 0.7
+    box, rc, dashboard = open_page(trio)
+    shares = rc.find(v.Select, label="Abstainers stop it at").widget
+    assert shares.items == [*ABSTAINER_SHARES, "0.40"]
+    assert shares.v_model == "0.40"
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+
+    shares.v_model = "a quarter"
+    assert dashboard.scenario.rule.abstainers_stop_at == 0.25
+    assert shares.items == list(ABSTAINER_SHARES)
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted with a scope change."
+
+    shares.v_model = "0.40"  # the number sets that share again
+    assert dashboard.scenario.rule.abstainers_stop_at == 0.4
+    assert shares.v_model == "0.40"
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: adopted as proposed."
+
+
 def test_blocking_cost_slider(trio, open_page):
     # C's blocking cost 0.3: it accepts (x - 0.2)^2 - 0.04 <= 0.3, x = 0.2 + sqrt(0.34).
     _, rc, dashboard = open_page(trio)
@@ -363,12 +432,8 @@ def test_blocking_cost_slider(trio, open_page):
     assert dashboard.model.result().final[0] == pytest.approx(0.2 + 0.34 ** 0.5, abs=1e-9)
 
 
-def headquarters() -> dict:
-    return headquarters_data()
-
-
 def test_a_yes_no_dimension_shows_answers_and_offers_only_its_two_values(open_page):
-    box, rc, dashboard = open_page(headquarters())
+    box, rc, dashboard = open_page(headquarters_data())
     rc.find(v.Select, label="Member").widget.v_model = "B (B)"
     rc.find(v.Select, label="Dimension").widget.v_model = "hq"
     assert not rc.find(v.Slider, label="Position").widgets
@@ -392,7 +457,7 @@ def test_a_yes_no_dimension_shows_answers_and_offers_only_its_two_values(open_pa
 
 
 def test_a_yes_no_dimension_is_charted_by_its_answers(open_page):
-    data = headquarters()
+    data = headquarters_data()
     data["dimensions"] = [{"id": "hq", "binary": True}]
     data["status_quo"], data["proposal"]["position"] = {"hq": 0.0}, {"hq": 1.0}
     data["defaults"]["salience"] = {"hq": 1.0}
@@ -405,8 +470,6 @@ def test_a_yes_no_dimension_is_charted_by_its_answers(open_page):
     assert rc.find(v.Select, label="Position").widget.items == [
         "status quo (0)", "as proposed (1)", "0.30 (as written)"]
     click(rc, "Run ensemble (200 runs)")
-    from consensus_sim.app import _charts
-
     title, figure = _charts(dashboard)["trajectory"]
     assert title == "Scope round by round: hq"
     axis = figure.axes[0]
@@ -414,23 +477,37 @@ def test_a_yes_no_dimension_is_charted_by_its_answers(open_page):
     assert [t.get_text() for t in axis.get_yticklabels()] == ["status quo", "as proposed"]
 
 
+def test_yes_no_choices_are_labelled_by_the_dimension_s_levels(open_page):
+    data = headquarters_data()
+    data["dimensions"][1]["levels"] = [{"value": 0.0, "label": "no seat"},
+                                       {"value": 1.0, "label": "a seat"}]
+    box, rc, _ = open_page(data)
+    rc.find(v.Select, label="Member").widget.v_model = "B (B)"
+    rc.find(v.Select, label="Dimension").widget.v_model = "hq"
+    position = rc.find(v.Select, label="Position").widget
+    assert position.items == ["no seat (0)", "a seat (1)"]
+    assert position.v_model == "no seat (0)"
+    assert table_row(box, "hq (yes/no)") == ["hq (yes/no)", "—", "a seat", "no seat"]
+
+
+def test_the_trajectory_charts_a_later_dimension_rather_than_a_yes_no_one(write_yaml):
+    data = headquarters_data()
+    data["dimensions"].reverse()  # hq, a yes/no question, first; then scope
+    scenario = scenario_from_dict(data)
+    assert scenario.dimension_ids == ["hq", "scope"]
+    assert _trajectory_dimension(scenario) == 1
+    dashboard = Dashboard(str(write_yaml(data)))
+    dashboard.run_ensemble(runs=20)
+    assert _charts(dashboard)["trajectory"][0] == "Scope round by round: scope"
+
+
 def linkage() -> dict:
-    """scope and a side dimension ``aid`` paid by the chair (docs/model.md, "Side
-    dimensions and side payments"): the chair pays C about 0.324 on aid and keeps the
-    scope near 0.963; without side payments it narrows to 0.4."""
-    return {
-        "title": "linkage",
-        "dimensions": [{"id": "scope"}, {"id": "aid", "side": True, "payer": "CH"}],
-        "status_quo": {"scope": 0.0, "aid": 0.0},
-        "proposal": {"position": {"scope": 1.0, "aid": 0.0}, "agenda_setter": "CH"},
-        "defaults": {"salience": {"scope": 1.0, "aid": 1.0}},
-        "actors": [
-            {"id": "A", "position": {"scope": 1.0, "aid": 0.0}, "salience": {"aid": 0.0}},
-            {"id": "C", "name": "Corvia", "position": {"scope": 0.2, "aid": 1.0}},
-            {"id": "CH", "name": "The chair", "type": "chair",
-             "position": {"scope": 1.0, "aid": 0.0}, "salience": {"scope": 1.0, "aid": 0.1}},
-        ],
-    }
+    """The linkage council of tests/conftest.py, its actors named for the page: the
+    chair pays C (Corvia) about 0.324 on aid and keeps the scope near 0.963."""
+    data = linkage_data()
+    data["actors"][1]["name"] = "Corvia"
+    data["actors"][2]["name"] = "The chair"
+    return data
 
 
 def test_side_payments_switch(open_page, trio):
@@ -447,6 +524,25 @@ def test_side_payments_switch(open_page, trio):
     assert notes(box) == ""
     assert table_row(box, "scope")[2] == "0.40"
     assert table_row(box, "aid (side payment)")[2] == "0.00"
+
+
+def test_a_deal_won_only_by_payments_reads_as_adopted_with_side_payments(open_page):
+    # The linkage council on a ladder, worked in test_mechanics.py: C accepts the full
+    # scope when paid aid 0.5, cheaper for the chair than any narrower rung.
+    data = linkage()
+    data["proposal"]["concession"] = "ladder"
+    for dim in data["dimensions"]:
+        dim["levels"] = [{"value": v, "label": f"{dim['id']} {v}"} for v in (0.0, 0.5, 1.0)]
+    box, rc, _ = open_page(data)
+    click(rc, "Step one round")
+    assert notes(box) == "Side payment: The chair gives Corvia 0.50 on aid."
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted as proposed, with side payments."
+    assert table_row(box, "scope")[2] == "adopted: 1.00 · scope 1.0"
+    assert table_row(box, "aid (side payment)")[2] == "adopted: 0.50 · aid 0.5"
+    click(rc, "Run ensemble (200 runs)")
+    assert text(one(box, "cs-ensemble-summary")) == (
+        "Ensemble of 200 runs (seed 0): adopted in 100% of them.")
 
 
 def test_event_controls_change_the_event(trio, open_page):

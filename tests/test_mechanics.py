@@ -11,7 +11,7 @@ from consensus_sim import NegotiationModel, run_ensemble, scenario_from_dict
 from consensus_sim.agents import ABSTAIN, OBJECT, SUPPORT
 from consensus_sim.kernel import persuade, respond
 
-from .conftest import headquarters_data, run_cli
+from .conftest import headquarters_data, linkage_data, run_cli
 
 
 def model_of(data, seed=0):
@@ -172,21 +172,7 @@ def test_per_round_events_are_drawn_every_round(trio):
 # ---------------------------------------------------------------- side payments
 
 
-def linkage(side_payments=True):
-    return {
-        "title": "linkage",
-        "dimensions": [{"id": "scope"}, {"id": "aid", "side": True, "payer": "CH"}],
-        "status_quo": {"scope": 0.0, "aid": 0.0},
-        "proposal": {"position": {"scope": 1.0, "aid": 0.0}, "agenda_setter": "CH",
-                     "side_payments": side_payments},
-        "defaults": {"salience": {"scope": 1.0, "aid": 1.0}},
-        "actors": [
-            {"id": "A", "position": {"scope": 1.0, "aid": 0.0}, "salience": {"aid": 0.0}},
-            {"id": "C", "position": {"scope": 0.2, "aid": 1.0}},
-            {"id": "CH", "type": "chair", "position": {"scope": 1.0, "aid": 0.0},
-             "salience": {"scope": 1.0, "aid": 0.1}},
-        ],
-    }
+linkage = linkage_data
 
 
 def linkage_optimum(chair_scope: float, chair_aid: float) -> tuple[float, float]:

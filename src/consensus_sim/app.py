@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import solara
 
 from .errors import ScenarioError
-from .scenario import Scenario, bundled_scenarios, load_scenario
+from .scenario import Meeting, Scenario, bundled_scenarios, load_scenario
 from .sweep import with_values
 
 if TYPE_CHECKING:
@@ -68,6 +68,10 @@ ABSTAINER_SHARES: dict[str, float | None] = {
     "all of them": 1.0,
     "never (Art. 238(4) TFEU)": None,
 }
+#: The two answers of a yes/no dimension without level labels on the controls and
+#: the trajectory chart: the status quo's value and the proposal's. (A run's adopted
+#: text reports the first as :data:`.tally.BINARY_LABELS`' "status quo (dropped)".)
+ANSWERS = ("status quo", "as proposed")
 #: Largest factor of the "All failure costs ×" slider.
 MAX_FAILURE_SCALE = 3.0
 #: How each outcome reads on the page.
@@ -139,12 +143,12 @@ class Dashboard:
 
     def set_member_value(self, actor_id: str, field: str, dimension: str, value: float) -> None:
         """Set a member's ``position`` or ``salience`` on a dimension."""
-        self.edit(f"actors.{actor_id}.{field}.{dimension}", round(float(value), 4))
+        self.edit(f"actors.{actor_id}.{field}.{dimension}", _num(value))
 
     def set_member_trait(self, actor_id: str, field: str, value: float) -> None:
         """Set a member's ``tolerance`` or ``blocking_cost``: together they say how
         large a loss it swallows (standing aside) before it objects."""
-        self.edit(f"actors.{actor_id}.{field}", round(float(value), 4))
+        self.edit(f"actors.{actor_id}.{field}", _num(value))
 
     def set_rule(self, rule_type: str) -> None:
         """Decide by another rule. Going back to the scenario's own rule restores its
@@ -178,7 +182,7 @@ class Dashboard:
     def set_postponement(self, share: float) -> None:
         """What keeping the proposal alive for a later meeting is worth to the setter
         (0: it never postpones)."""
-        self.edit("proposal.postponement", round(float(share), 4))
+        self.edit("proposal.postponement", _num(share))
 
     def set_meeting_round(self, meeting_id: str, round_: int) -> None:
         """Hold a meeting in another round (its vote is taken there)."""
@@ -187,15 +191,25 @@ class Dashboard:
     def set_failure_cost(self, meeting_id: str, actor_id: str, cost: float) -> None:
         """What failing at a meeting costs one actor. It stays as set when
         :meth:`set_failure_scale` scales the costs as written."""
-        self.edit(f"meetings.{meeting_id}.failure_cost.{actor_id}", round(float(cost), 4))
+        self.edit(f"meetings.{meeting_id}.failure_cost.{actor_id}", _num(cost))
+
+    @property
+    def has_failure_costs(self) -> bool:
+        """Does failing at some meeting of the scenario as written cost anyone
+        anything (so :meth:`set_failure_scale` has costs to scale)?"""
+        return any(cost > 0 for meeting in self.base.meetings
+                   for cost in meeting.failure_cost.values())
 
     def set_failure_scale(self, factor: float) -> None:
         """Multiply every meeting's failure costs as written by ``factor`` (0: failing
         costs nobody anything; 1: as written). Costs set for one actor with
-        :meth:`set_failure_cost` stay as set."""
-        factor = round(float(factor), 4)
+        :meth:`set_failure_cost` stay as set. Without costs to scale
+        (:attr:`has_failure_costs`) nothing changes and the factor stays 1."""
+        factor = _num(factor)
         if factor < 0:
             raise ValueError(f"failure cost factor: {factor:g} is not allowed; give 0 or more")
+        if not self.has_failure_costs:
+            return
         edits = {path: value for path, value in self.edits.items()
                  if not _is_meeting_costs(path)}
         if factor != 1.0:
@@ -209,7 +223,7 @@ class Dashboard:
 
     def set_event(self, event_id: str, field: str, value: float) -> None:
         """Set an event's ``probability`` or ``change``."""
-        self.edit(f"events.{event_id}.{field}", round(float(value), 4))
+        self.edit(f"events.{event_id}.{field}", _num(value))
 
     def set_seed(self, seed: int | None) -> None:
         """Use another seed for the stepped run and the ensemble; restarts the run."""
@@ -292,12 +306,12 @@ class Dashboard:
         meetings = {meeting.round: meeting for meeting in s.meetings}
         notes = []
         if (meeting := meetings.get(m.round)) is not None:
-            costs = self._failure_costs(meeting.id)
+            costs = self._failure_costs(meeting)
             notes.append(f"Round {m.round} was voted at {meeting.name or meeting.id}"
                          + (f", where failing costs {costs}." if costs else "."))
         events = {event.id: event for event in s.events}
         fired = [events[event_id] for r, event_id in m.fired if r == m.round]
-        if m.round and fired:
+        if fired:
             notes.append("Events this round: " + "; ".join(
                 f"{e.description or e.id} ({_event_effect(s, e)})" for e in fired) + ".")
         for payment in (p for p in m.payments if p["round"] == m.round):
@@ -320,7 +334,7 @@ class Dashboard:
         rows = []
         for k, dim in enumerate(s.dimensions):
             row = {"dimension": dim.name or dim.id, "id": dim.id,
-                   "status_quo": ("status quo" if dim.binary and not dim.levels
+                   "status_quo": (ANSWERS[0] if dim.binary and not dim.levels
                                   else _point(s, k, float(s.arrays.status_quo[k])))}
             row["voted"] = "—" if voted is None else _point(s, k, float(voted[k]))
             if self.over and not m.outcome.startswith("adopted"):
@@ -363,10 +377,8 @@ class Dashboard:
         dim = s.dimensions[k]
         if not dim.binary:
             return None
-        q, p = float(s.arrays.status_quo[k]), float(s.arrays.proposal[k])
         choices: dict[str, float] = {}
-        for value, plain in sorted({(q, "status quo"), (p, "as proposed")}):
-            label = s.level_label(k, value) if dim.levels else plain
+        for value, label in _answers(s, k):
             choices.setdefault(f"{label} ({value:g})", value)
         own = self.member_value(actor_id, "position", dimension)
         if all(abs(own - value) > 1e-9 for value in choices.values()):
@@ -386,21 +398,18 @@ class Dashboard:
         if rule.type != "unanimity" or not rule.constructive_abstention:
             return None
         share = rule.abstainers_stop_at
+        if share is None:
+            return next(label for label, value in ABSTAINER_SHARES.items() if value is None)
         for label, value in ABSTAINER_SHARES.items():
-            if (value is None) == (share is None) and (
-                    share is None or abs(share - value) < 1e-9):
+            if value is not None and math.isclose(share, value, abs_tol=1e-9):
                 return label
         return f"{share:.2f}"
 
-    def failure_cost(self, meeting_id: str, actor_id: str) -> float:
-        """What failing at a meeting costs an actor in the edited scenario (0 if not
-        listed)."""
-        meeting = next(m for m in self.scenario.meetings if m.id == meeting_id)
-        return float(meeting.failure_cost.get(actor_id, 0.0))
-
-    def _failure_costs(self, meeting_id: str) -> str:
-        meeting = next(m for m in self.scenario.meetings if m.id == meeting_id)
-        costs = [(actor, cost) for actor, cost in meeting.failure_cost.items() if cost > 0]
+    def _failure_costs(self, meeting: Meeting) -> str:
+        """Who pays what for failing at ``meeting``, in the scenario's actor order."""
+        row = {actor_id: i for i, actor_id in enumerate(self._arrays.actor_ids)}
+        costs = sorted(((actor, cost) for actor, cost in meeting.failure_cost.items()
+                        if cost > 0), key=lambda item: row[item[0]])
         return ", ".join(f"{self.scenario.actor(actor).label} {cost:.2f}"
                          for actor, cost in costs)
 
@@ -408,7 +417,7 @@ class Dashboard:
         """Each meeting in one line: its round, name and who pays what for failing."""
         rows = []
         for meeting in sorted(self.scenario.meetings, key=lambda m: m.round):
-            costs = self._failure_costs(meeting.id)
+            costs = self._failure_costs(meeting)
             rows.append(f"Round {meeting.round}: {meeting.name or meeting.id}; failing "
                         f"costs {costs or 'nobody anything'}.")
         return rows
@@ -461,6 +470,22 @@ def _event_effect(s: Scenario, e: Any) -> str:
     return f"{when}: {e.change:+.2f} on the {what} of {whom}{on}"
 
 
+def _num(value: float) -> float:
+    """A number from a control as the scenario stores it (4 decimals)."""
+    return round(float(value), 4)
+
+
+def _answers(s: Scenario, k: int) -> list[tuple[float, str]]:
+    """A yes/no dimension's two answers as (value, label), the lower value first:
+    the status quo's and the proposal's, labelled by the dimension's levels if it
+    has them, else by :data:`ANSWERS`."""
+    dim = s.dimensions[k]
+    pairs = sorted({(float(s.arrays.status_quo[k]), ANSWERS[0]),
+                    (float(s.arrays.proposal[k]), ANSWERS[1])})
+    return [(value, s.level_label(k, value) if dim.levels else plain)
+            for value, plain in pairs]
+
+
 def _point(s: Scenario, k: int, value: float) -> str:
     """A value with the label of its nearest level; a yes/no dimension's answer alone."""
     label = s.level_label(k, value)
@@ -485,8 +510,7 @@ def _charts(dashboard: Dashboard) -> dict[str, tuple[str, Figure]]:
         figure = trajectory_chart(result, scope)
         dim = s.dimensions[scope]
         if dim.binary and not dim.levels:  # a yes/no question: its two answers, no grid
-            answers = sorted({(float(s.arrays.status_quo[scope]), "status quo"),
-                              (float(s.arrays.proposal[scope]), "as proposed")})
+            answers = _answers(s, scope)
             figure.axes[0].set_yticks([v for v, _ in answers], [a for _, a in answers])
         charts["outcomes"] = ("Outcomes of the ensemble", outcome_chart(result))
         charts["trajectory"] = (f"Scope round by round: {dim.id}", figure)
@@ -663,13 +687,13 @@ def MemberControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) ->
 def MeetingControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
     """The scenario's meetings: when each is held and what failing there costs whom."""
     s = dashboard.scenario
-    meetings = {f"{m.name or m.id} ({m.id})": m.id
+    meetings = {f"{m.name or m.id} ({m.id})": m
                 for m in sorted(s.meetings, key=lambda m: m.round)}
     meeting_label, set_meeting_label = solara.use_state(next(iter(meetings)))
     if meeting_label not in meetings:
         meeting_label = next(iter(meetings))
-    meeting_id = meetings[meeting_label]
-    meeting = next(m for m in s.meetings if m.id == meeting_id)
+    meeting = meetings[meeting_label]
+    meeting_id = meeting.id
     setter = s.actor(s.proposal.agenda_setter)
     payers = {f"{a.name or a.id} ({a.id})": a.id
               for a in (*s.members, *([] if setter.type == "member" else [setter]))}
@@ -695,7 +719,7 @@ def MeetingControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -
                         classes=["cs-legend"])
         solara.Select("Who fails", values=list(payers), value=payer_label,
                       on_value=set_payer_label, classes=["cs-failure-actor"])
-        cost = dashboard.failure_cost(meeting_id, payer)
+        cost = meeting.failure_cost.get(payer, 0.0)
         with solara.Div(classes=["cs-failure-cost"]):
             solara.SliderFloat("Failure cost", value=cost, min=0.0,
                                max=max(1.0, math.ceil(cost)), step=0.01,
@@ -704,14 +728,15 @@ def MeetingControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -
             solara.Text(f"failing at this meeting costs {s.actor(payer).label} {cost:.2f}; "
                         "a member that objects there pays it on top of its blocking cost",
                         classes=["cs-legend"])
-        with solara.Div(classes=["cs-failure-scale"]):
-            solara.SliderFloat("All failure costs ×", value=dashboard.failure_scale, min=0.0,
-                               max=MAX_FAILURE_SCALE, step=0.1,
-                               on_value=lambda f: act(dashboard.set_failure_scale, f))
-            solara.Text(f"× {dashboard.failure_scale:g}: every meeting's failure costs as "
-                        "written, times this factor (1 = as written); a cost set above "
-                        "stays as set",
-                        classes=["cs-legend"])
+        if dashboard.has_failure_costs:  # else there is nothing to scale
+            with solara.Div(classes=["cs-failure-scale"]):
+                solara.SliderFloat("All failure costs ×", value=dashboard.failure_scale,
+                                   min=0.0, max=MAX_FAILURE_SCALE, step=0.1,
+                                   on_value=lambda f: act(dashboard.set_failure_scale, f))
+                solara.Text(f"× {dashboard.failure_scale:g}: every meeting's failure costs "
+                            "as written, times this factor (1 = as written); a cost set "
+                            "above stays as set",
+                            classes=["cs-legend"])
 
 
 @solara.component
@@ -795,8 +820,7 @@ def Charts(dashboard: Dashboard, tick: int) -> None:
     result = dashboard.ensemble
     charts = solara.use_memo(lambda: _charts(dashboard), [dashboard.version])
     if result is not None:
-        counts = result.outcome_counts()
-        adopted = counts["adopted"] + counts["adopted_amended"] + counts["adopted_paid"]
+        adopted = result.tally.adopted
         solara.Text(f"Ensemble of {result.runs} runs (seed {result.seed}): adopted in "
                     f"{100 * adopted / result.runs:.0f}% of them.",
                     classes=["cs-status", "cs-ensemble-summary"])
