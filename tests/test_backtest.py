@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ import yaml
 from consensus_sim import scenario_from_dict
 from consensus_sim.backtest import backtest, cases, same_text, score_case
 
-from .conftest import run_cli
+from .conftest import headquarters_data, run_cli
 
 
 def trio_case(trio, outcome, text=None):
@@ -53,6 +54,51 @@ def test_texts_match_by_nearest_level_or_within_the_tolerance(trio):
     trio["dimensions"][0].pop("levels")
     s = scenario_from_dict(trio)
     assert same_text(s, texts, np.array([0.25])).tolist() == [True, False, False, True]
+
+
+def test_a_yes_no_dimension_matches_by_its_answer_not_by_the_tolerance():
+    s = scenario_from_dict(headquarters_data())  # scope: no levels; hq: yes/no, 0 or 1
+    texts = np.array([[0.4, 1.0], [0.4, 0.0], [0.5, 1.0]])
+    # a real text recorded off the two values is read as its nearer answer
+    assert same_text(s, texts, np.array([0.42, 0.8])).tolist() == [True, False, False]
+    assert same_text(s, texts, np.array([0.42, 0.2])).tolist() == [False, True, False]
+
+
+def test_backtest_command_loads_each_case_once(trio, tmp_path, capsys, monkeypatch):
+    import consensus_sim.backtest as backtest_module
+    import consensus_sim.scenario as scenario_module
+
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for outcome in ("adopted_amended", "withdrawn"):
+        data = trio_case(json.loads(json.dumps(trio)), outcome,
+                         {"scope": 0.4} if outcome == "adopted_amended" else None)
+        (folder / f"{data['id']}.yaml").write_text(yaml.safe_dump(data))
+    loaded = []
+    real_load = scenario_module.load_scenario
+
+    def counting(path, *args, **kwargs):
+        loaded.append(Path(path).name)
+        return real_load(path, *args, **kwargs)
+
+    monkeypatch.setattr(scenario_module, "load_scenario", counting)
+    monkeypatch.setattr(backtest_module, "load_scenario", counting)
+    code, _, _ = run_cli(capsys, "backtest", str(folder), "--runs", "5", "--jobs", "1")
+    assert code == 0
+    assert sorted(loaded) == ["trio_adopted_amended.yaml", "trio_withdrawn.yaml"]
+
+
+def test_backtest_of_a_folder_with_a_bad_file_is_one_line(trio, tmp_path, capsys):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    data = trio_case(trio, "withdrawn")
+    (folder / "good.yaml").write_text(yaml.safe_dump(data))
+    data["history"]["outcome"] = "vetoed"
+    (folder / "bad.yaml").write_text(yaml.safe_dump(data))
+    code, _, err = run_cli(capsys, "backtest", str(folder), "--runs", "5", "--jobs", "1")
+    assert code == 2
+    assert "bad.yaml" in err and "vetoed" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_backtest_command_runs_a_folder_and_writes_its_scores(trio, tmp_path, capsys):

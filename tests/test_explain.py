@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from consensus_sim import run_ensemble, scenario_from_dict
 from consensus_sim.explain import explain, explain_ensemble, noise_distance, parse_given
+from consensus_sim.tally import BINARY_LABELS
 
-from .conftest import run_cli
+from .conftest import headquarters_data, run_cli
 
 
 def two_worlds(trio):
@@ -90,3 +92,80 @@ def test_bad_observations_are_one_line(trio, write_yaml, capsys, given, message)
                            "--runs", "50", "--jobs", "1")
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def headquarters_with_doubt():
+    # headquarters_data: B, at salience 1 on hq, makes the chair drop the headquarters
+    # and table (0.4, 0). Below a salience of about 0.04 B accepts (0.4, 1): the
+    # headquarters stays. Observing it kept ("as proposed", runs.csv's label_hq)
+    # reveals a B that cares little about it.
+    data = headquarters_data()
+    data["uncertainty"] = {"fields": {
+        "actors.B.salience.hq": {"dist": "uniform", "low": 0.0, "high": 0.08},
+        "actors.A.salience.scope": {"dist": "uniform", "low": 0.5, "high": 1.0}}}
+    return data
+
+
+def test_a_yes_no_dimension_is_observed_by_the_labels_runs_csv_shows(tmp_path, capsys,
+                                                                      write_yaml):
+    path = write_yaml(headquarters_with_doubt())
+    out = tmp_path / "run"
+    code, _, _ = run_cli(capsys, "run", str(path), "--runs", "300", "--jobs", "1",
+                         "--no-charts", "--out", str(out))
+    assert code == 0
+    table = pd.read_csv(out / "runs.csv", keep_default_na=False)
+    drawn = pd.read_parquet(out / "drawn.parquet")
+    shown = table["label_hq"] == "as proposed"
+    assert set(table["label_hq"]) == set(BINARY_LABELS) and 0 < shown.sum() < len(table)
+    for source in (str(out), str(path)):
+        code, stdout, err = run_cli(capsys, "explain", source, "--given", "final.hq=as proposed",
+                                    "--runs", "300", "--jobs", "1", "--json")
+        assert code == 0, err
+        result = json.loads(stdout)
+        assert result["kept"] == int(shown.sum())
+        first = result["inputs"][0]
+        assert first["input"] == "actors.B.salience.hq"
+        assert first["posterior_mean"] == pytest.approx(
+            drawn.loc[shown, "actors.B.salience.hq"].mean(), abs=1e-6)
+        assert first["posterior_mean"] < first["prior_mean"] and not first["within_noise"]
+    # the other label, and the numeric window on the continuous dimension, still hold
+    scenario = scenario_from_dict(headquarters_with_doubt())
+    dropped = parse_given(scenario, ["final.hq=status quo (dropped)", "final.scope=0.4"])
+    assert explain(scenario, table, drawn, dropped).kept == int(
+        (~shown & ((table["final_scope"] - 0.4).abs() <= 0.05)).sum())
+    # without the label column (computed from the final texts) the same runs are kept
+    given = parse_given(scenario, ["final.hq=as proposed"])
+    assert explain(scenario, table.drop(columns="label_hq"), drawn, given).kept == shown.sum()
+
+
+def test_a_yes_no_dimension_takes_only_its_two_labels(write_yaml, capsys):
+    path = write_yaml(headquarters_with_doubt())
+    code, _, err = run_cli(capsys, "explain", str(path), "--given", "final.hq=1", "--runs",
+                           "20", "--jobs", "1")
+    assert code == 2
+    assert "unknown level '1' of hq" in err and repr(BINARY_LABELS[1]) in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_corrupt_manifest_is_one_line(trio, tmp_path, capsys, write_yaml):
+    two_worlds(trio)
+    out = tmp_path / "run"
+    code, _, _ = run_cli(capsys, "run", str(write_yaml(trio)), "--runs", "20", "--jobs", "1",
+                         "--no-charts", "--out", str(out))
+    assert code == 0
+    (out / "manifest.json").write_text('{"kind": "run", ')
+    code, _, err = run_cli(capsys, "explain", str(out), "--given", "outcome=withdrawn")
+    assert code == 2
+    assert "manifest.json" in err and "not valid JSON" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_run_without_uncertain_inputs_says_so(tmp_path, capsys, write_yaml):
+    out = tmp_path / "run"
+    code, _, _ = run_cli(capsys, "run", str(write_yaml(headquarters_data())), "--runs", "5",
+                         "--jobs", "1", "--no-charts", "--out", str(out))
+    assert code == 0 and not (out / "drawn.parquet").exists()
+    code, _, err = run_cli(capsys, "explain", str(out), "--given", "outcome=adopted_amended")
+    assert code == 2
+    assert "nothing is declared uncertain" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -392,3 +392,23 @@ def test_a_historical_case_shows_its_meetings_and_what_happened(tmp_path):
     assert "Meetings at which the decision is due" in document
     assert 'id="history"' in document and "<strong>postponed</strong>" in document
     assert "what happened" in document  # the outcome's sources are cited for it
+
+
+def test_meeting_costs_in_actor_order_and_the_real_text_in_dimension_order():
+    from .conftest import headquarters_data
+
+    data = headquarters_data()
+    data["max_rounds"] = 3
+    # written out of order: the chair first, the text's dimensions reversed
+    data["meetings"] = [{"id": "summit", "name": "Summit", "round": 2,
+                         "failure_cost": {"CH": 0.3, "B": 0.2, "A": 0.1}}]
+    data["sources"] = [{"id": "record", "citation": "A record of the decision"}]
+    data["history"] = {"decided": "2020-01-31", "outcome": "adopted_amended",
+                       "text": {"hq": 0.0, "scope": 0.4}, "inputs_fixed": "2026-11-30",
+                       "sources": ["record"]}
+    document = build_report(scenario_from_dict(data), runs=5, seed=0, jobs=1)
+    costs = [row for table in parse(document).tables.values() for row in table
+             if row and row[0] == "summit"]
+    assert costs and costs[0][-1] == "A 0.1, B 0.2, CH 0.3"  # members first, then the chair
+    history = re.search(r'<p id="history">(.*?)</p>', document).group(1)
+    assert "text scope 0.40, hq status quo (dropped)." in html.unescape(history)

@@ -160,6 +160,36 @@ def test_curve_of_a_real_sweep(real_points):
     assert title(fig).startswith("Three allies\n")
 
 
+def test_any_adoption_is_named_so_that_it_includes_side_payments():
+    # p_adopted_any counts adopted, adopted_amended and adopted_paid (points.csv): its
+    # legend and titles must not say "as proposed or amended".
+    from consensus_sim.kernel import ADOPTED_OUTCOMES
+    from consensus_sim.tally import DISPLAY_ORDER
+
+    assert ("adopted_any", *DISPLAY_ORDER) == SWEEP_OUTCOMES
+    assert set(ADOPTED_OUTCOMES) < set(SWEEP_OUTCOMES)
+    points = points_table({PATROLS: [0.0, 0.5], OFFICE: [0.2, 0.8]})
+    assert line(sweep_curve(points, PATROLS), "adopted_any").get_label() == \
+        "adopted in any form"
+    fig = sweep_heatmap(points, PATROLS, OFFICE)
+    shown = " ".join((title(fig) + " " + fig.axes[-1].get_ylabel()).split())
+    assert "Probability of adoption in any form" in shown
+    assert "as proposed or amended" not in shown
+
+
+def test_points_table_lists_the_kernel_outcomes_in_their_order(real_points):
+    import consensus_sim.store as store
+    from consensus_sim.kernel import OUTCOMES
+
+    assert store.OUTCOMES is OUTCOMES  # one list of outcomes, not a copy to keep in step
+    shares = [c for c in real_points.columns
+              if c.startswith("p_") and not c.endswith(("_low", "_high"))]
+    assert shares == [f"p_{name}" for name in (*OUTCOMES, "adopted_any")]
+    assert set(SWEEP_OUTCOMES) == {c.removeprefix("p_") for c in shares}
+    adopted = real_points[["p_adopted", "p_adopted_amended", "p_adopted_paid"]].sum(axis=1)
+    assert_allclose(real_points["p_adopted_any"], adopted, atol=1e-6)
+
+
 def test_curve_draws_into_given_axes():
     fig = Figure()
     ax = fig.add_subplot(1, 2, 2)

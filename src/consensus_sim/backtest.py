@@ -23,6 +23,7 @@ it matches), and none of the outcome class.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,12 @@ import numpy as np
 
 from .kernel import ADOPTED_OUTCOMES, OUTCOMES
 from .scenario import Scenario, bundled_scenarios, load_scenario
+from .tally import nearest_labels
 
-#: A text matches the real one when, on every dimension, both have the same nearest
-#: labelled level; on a dimension without levels, when they differ by at most this.
+#: A text matches the real one when, on every dimension with labelled levels or a
+#: yes/no one, both have the same nearest label (:func:`~.tally.nearest_labels`); on
+#: any other dimension, when they differ by at most this.
 TEXT_TOLERANCE = 0.05
-ADOPTED = ADOPTED_OUTCOMES
 
 
 def history_folder() -> Path:
@@ -45,22 +47,28 @@ def history_folder() -> Path:
     return Path(str(resources.files("consensus_sim") / "scenarios" / "history"))
 
 
-def cases(folder: str | Path | None = None) -> list[Path]:
-    """The case files of a backtest: every YAML file in ``folder`` with a ``history``
-    section; by default the installed library and the bundled scenarios with one."""
+def load_cases(folder: str | Path | None = None) -> list[tuple[Path, Scenario]]:
+    """The cases of a backtest, each file loaded once, in the order of their names:
+    every YAML file in ``folder`` with a ``history`` section; by default the installed
+    library and the bundled scenarios with one."""
     if folder is None:
-        paths = sorted(history_folder().glob("*.y*ml"))
-        paths += [p for p in bundled_scenarios().values() if load_scenario(p).history]
+        paths = [*sorted(history_folder().glob("*.y*ml")), *bundled_scenarios().values()]
     else:
         paths = sorted(Path(folder).glob("*.y*ml"))
-        paths = [p for p in paths if load_scenario(p).history is not None]
-    return sorted(paths, key=lambda p: p.stem)
+    loaded = [(path, load_scenario(path)) for path in paths]
+    return sorted([(path, s) for path, s in loaded if s.history is not None],
+                  key=lambda case: case[0].stem)
+
+
+def cases(folder: str | Path | None = None) -> list[Path]:
+    """The case files of a backtest (see :func:`load_cases`)."""
+    return [path for path, _ in load_cases(folder)]
 
 
 def real_text(scenario: Scenario) -> np.ndarray | None:
     """The text really adopted, (d,), or None when none was."""
     h = scenario.history
-    if h is None or h.outcome not in ADOPTED:
+    if h is None or h.outcome not in ADOPTED_OUTCOMES:
         return None
     if h.text is None:  # adopted as proposed
         return scenario.arrays.proposal.copy()
@@ -68,14 +76,17 @@ def real_text(scenario: Scenario) -> np.ndarray | None:
 
 
 def same_text(scenario: Scenario, texts: np.ndarray, real: np.ndarray) -> np.ndarray:
-    """Whether each text (n, d) matches ``real`` (d,): the same nearest level on every
-    labelled dimension, within :data:`TEXT_TOLERANCE` on the others."""
+    """Whether each text (n, d) matches ``real`` (d,): the same nearest label on every
+    dimension with labelled levels or a yes/no one (:func:`~.tally.nearest_labels`),
+    within :data:`TEXT_TOLERANCE` on the others."""
+    texts = np.asarray(texts, dtype=float)
+    real = np.asarray(real, dtype=float)
+    labels = nearest_labels(scenario, texts)
+    truth = nearest_labels(scenario, real[None])
     match = np.ones(len(texts), dtype=bool)
     for k, dim in enumerate(scenario.dimensions):
-        if dim.levels:
-            values = np.array([lv.value for lv in dim.levels])
-            nearest = np.abs(texts[:, k, None] - values[None]).argmin(axis=1)
-            match &= nearest == np.abs(real[k] - values).argmin()
+        if dim.levels or dim.binary:
+            match &= np.asarray(labels[k], dtype=object) == truth[k][0]
         else:
             match &= np.abs(texts[:, k] - real[k]) <= TEXT_TOLERANCE + 1e-12
     return match
@@ -183,12 +194,16 @@ class Backtest:
 
 
 def backtest(folder: str | Path | None = None, runs: int = 500, seed: int = 0,
-             jobs: int | None = None) -> Backtest:
-    """Score every case of ``folder`` (see :func:`cases`), with the same runs and seed."""
-    paths = cases(folder)
-    if not paths:
+             jobs: int | None = None,
+             scenarios: Iterable[Scenario | str | Path] | None = None) -> Backtest:
+    """Score every case of ``folder`` (see :func:`load_cases`), or the ``scenarios``
+    given (loaded already, or files), with the same runs and seed."""
+    if scenarios is None:
+        scenarios = [s for _, s in load_cases(folder)]
+    scenarios = list(scenarios)
+    if not scenarios:
         raise ValueError(f"no scenario with a history section in {folder}")
-    return Backtest([score_case(path, runs=runs, seed=seed, jobs=jobs) for path in paths])
+    return Backtest([score_case(s, runs=runs, seed=seed, jobs=jobs) for s in scenarios])
 
 
 def backtest_chart(result: Backtest):

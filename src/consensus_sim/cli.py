@@ -567,16 +567,15 @@ def backtest(folder: Path | None, runs: int, seed: int, jobs: int, as_json: bool
     adopted.
     """
     from .backtest import backtest as run_backtest
-    from .backtest import cases
+    from .backtest import load_cases
 
-    paths = _guard(cases, folder)
-    if not paths:
+    scenarios = [s for _, s in _guard(load_cases, folder)]
+    if not scenarios:
         raise InputError(f"{folder}: no scenario file with a `history` section; allowed: "
                          "a folder of scenario files that record what happened "
                          "(see docs/validation.md)")
-    for path in paths:
-        _load(str(path))
-    result = _guard(run_backtest, folder, runs=runs, seed=seed, jobs=jobs or None)
+    result = _guard(run_backtest, runs=runs, seed=seed, jobs=jobs or None,
+                    scenarios=scenarios)
     if out_dir is not None:
         _prepare_dir(out_dir)
         result.table().to_csv(out_dir / "backtest.csv", index=False, float_format="%.6f")

@@ -9,9 +9,11 @@ is needed, so the ensemble can be simulated once, large, and explained many time
 (from a results folder).
 
 Observations are discrete, so rejection is exact: an outcome class, or the level
-label nearest a run's final text on a dimension. On a dimension without labelled
-levels, a number is matched within :data:`WINDOW` (rejection with a uniform
-window: approximate, and the only approximation here). A sequential
+label nearest a run's final text on a dimension (the runs table's ``label_<dim>``;
+on a yes/no dimension without labels, ``as proposed`` or ``status quo (dropped)``).
+On any other dimension without labelled levels, a number is matched within
+:data:`WINDOW` (rejection with a uniform window: approximate, and the only
+approximation here). A sequential
 simulation-based-inference library (pyabc, say) would spend fewer runs on
 continuous observations; it is not used because every observation this command
 takes is discrete or windowed, and the recorded runs already hold the sample.
@@ -36,6 +38,7 @@ import numpy as np
 
 from .errors import ScenarioError
 from .kernel import ADOPTED_OUTCOMES, OUTCOMES
+from .tally import BINARY_LABELS, nearest_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,16 +106,18 @@ def parse_given(scenario: Scenario, items: list[str] | tuple[str, ...]) -> dict[
 
 
 def _final_match(scenario: Scenario, dim: str, value: str, item: str):
-    """A function of a run's final values on ``dim`` -> matches ``value``."""
+    """A function of a runs table -> which runs' final text on ``dim`` matches ``value``.
+
+    On a dimension with labelled levels, or a yes/no one, ``value`` is one of the
+    labels :func:`~.tally.nearest_labels` gives (the runs table's ``label_<dim>``); on
+    any other, a number matched within :data:`WINDOW`."""
     spec = scenario.dimensions[scenario.dimension_ids.index(dim)]
-    if spec.levels:
-        labels = [lv.label for lv in spec.levels]
+    labels = _labels(spec)
+    if labels:
         if value not in labels:
             raise ScenarioError("--given", item, f"unknown level {value!r} of {dim}; allowed: "
                                 f"{', '.join(repr(x) for x in labels)}")
-        levels = np.array([lv.value for lv in spec.levels])
-        target = labels.index(value)
-        return lambda final: np.abs(final[:, None] - levels[None]).argmin(axis=1) == target
+        return lambda runs: _run_labels(scenario, runs, dim) == value
     try:
         number = float(value)
     except ValueError:
@@ -120,7 +125,27 @@ def _final_match(scenario: Scenario, dim: str, value: str, item: str):
                             "number in [0, 1]") from None
     if not 0.0 <= number <= 1.0:
         raise ScenarioError("--given", item, f"{number} is off the scale; allowed: 0 to 1")
-    return lambda final: np.abs(final - number) <= WINDOW + 1e-12
+    return lambda runs: np.abs(runs[f"final_{dim}"].to_numpy(dtype=float) - number) \
+        <= WINDOW + 1e-12
+
+
+def _labels(spec) -> tuple[str, ...]:
+    """The labels :func:`~.tally.nearest_labels` can give a dimension's final text;
+    none for a continuous dimension without labelled levels."""
+    if spec.levels:
+        return tuple(lv.label for lv in spec.levels)
+    return BINARY_LABELS if spec.binary else ()
+
+
+def _run_labels(scenario: Scenario, runs: pd.DataFrame, dim: str) -> np.ndarray:
+    """Each run's ``label_<dim>`` (computed from the final texts where the table has
+    no such column)."""
+    column = f"label_{dim}"
+    if column in runs.columns:
+        return runs[column].astype(str).to_numpy()
+    final = np.column_stack([runs[f"final_{d}"].to_numpy(dtype=float)
+                             for d in scenario.dimension_ids])
+    return np.array(nearest_labels(scenario, final)[scenario.dimension_ids.index(dim)])
 
 
 def kept_runs(scenario: Scenario, runs: pd.DataFrame, given: dict[str, str]) -> np.ndarray:
@@ -133,8 +158,7 @@ def kept_runs(scenario: Scenario, runs: pd.DataFrame, given: dict[str, str]) -> 
                      else outcome == value)
         else:
             dim = key.removeprefix("final.")
-            match = _final_match(scenario, dim, value, f"{key}={value}")
-            keep &= match(runs[f"final_{dim}"].to_numpy(dtype=float))
+            keep &= _final_match(scenario, dim, value, f"{key}={value}")(runs)
     return keep
 
 
@@ -194,27 +218,32 @@ def explain_ensemble(scenario: Scenario, given: dict[str, str], runs: int = 2000
 def explain_folder(folder: str | Path, given_items: list[str]) -> Explanation:
     """Explain an observation from the results folder of ``consensus-sim run``
     (``runs.csv``, ``drawn.parquet`` and the scenario it records)."""
-    import json
-
     import pandas as pd
 
+    from .scenario import scenario_from_dict
+    from .store import MANIFEST, read_manifest
+
     folder = Path(folder)
-    missing = [f for f in ("runs.csv", "drawn.parquet", "manifest.json")
-               if not (folder / f).exists()]
+    missing = [f for f in ("runs.csv", MANIFEST) if not (folder / f).exists()]
     if missing:
         raise ScenarioError(str(folder), "", f"not a results folder of `consensus-sim run`: "
                             f"{', '.join(missing)} missing")
-    from .scenario import scenario_from_dict
-
-    manifest = json.loads((folder / "manifest.json").read_text())
-    if manifest.get("kind") != "run" or "scenario_content" not in manifest:
-        raise ScenarioError(str(folder / "manifest.json"), "kind", "not the manifest of "
+    manifest = read_manifest(folder)
+    if not isinstance(manifest, dict) or manifest.get("kind") != "run" \
+            or not isinstance(manifest.get("scenario_content"), dict):
+        raise ScenarioError(str(folder / MANIFEST), "kind", "not the manifest of "
                             "`consensus-sim run`; allowed: a folder `run` wrote")
-    scenario = scenario_from_dict(manifest["scenario_content"],
-                                  source=str(folder / "manifest.json"))
+    scenario = scenario_from_dict(manifest["scenario_content"], source=str(folder / MANIFEST))
     given = parse_given(scenario, given_items)
-    runs = pd.read_csv(folder / "runs.csv", keep_default_na=False)
-    drawn = pd.read_parquet(folder / "drawn.parquet")
+    runs = pd.read_csv(folder / "runs.csv", keep_default_na=False,
+                       dtype={f"label_{d}": str for d in scenario.dimension_ids})
+    if (folder / "drawn.parquet").exists():
+        drawn = pd.read_parquet(folder / "drawn.parquet")
+    elif not scenario.uncertain:  # `run` writes no drawn inputs: explain() says why
+        drawn = pd.DataFrame({"run": runs["run"]})
+    else:
+        raise ScenarioError(str(folder), "", "not a complete results folder of "
+                            "`consensus-sim run`: drawn.parquet missing")
     return explain(scenario, runs, drawn, given)
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ScenarioError
 from .facts import ensemble_facts, opposition, percent, varied_inputs
+from .kernel import ADOPTED_OUTCOMES
 from .scenario import Scenario, bundled_scenarios, load_scenario, scenario_from_dict
 
 if TYPE_CHECKING:
@@ -461,8 +462,8 @@ def _scenario_section(s: Scenario) -> str:
                             numeric={2}))
     if s.meetings:
         rows = [[f"<code>{_e(m.id)}</code>", _e(m.name), _e(str(m.round)),
-                 _e(", ".join(f"{actor} {cost:g}" for actor, cost in m.failure_cost.items())
-                    or "none")] for m in s.meetings]
+                 _e(", ".join(f"{a.id} {m.failure_cost[a.id]:g}" for a in s.ordered_actors
+                              if a.id in m.failure_cost) or "none")] for m in s.meetings]
         parts.append(_table(["Meeting", "Name", "Round", "Cost of failing there"], rows,
                             caption="Meetings at which the decision is due", numeric={2}))
     if s.proposal.postponement > 0:
@@ -472,7 +473,7 @@ def _scenario_section(s: Scenario) -> str:
     if s.history is not None:
         h = s.history
         text = ("" if h.text is None else "; text " + ", ".join(
-            f"{d} {s.level_label(d, v)}" for d, v in h.text.items()))
+            f"{d} {s.level_label(d, h.text[d])}" for d in s.dimension_ids if d in h.text))
         parts.append(f'<p id="history">What happened ({_e(h.decided)}): '
                      f'<strong>{_e(h.outcome)}</strong>{_e(text)}. Inputs fixed on '
                      f'{_e(h.inputs_fixed)}; sources: {_e(", ".join(h.sources))}.</p>')
@@ -506,8 +507,7 @@ def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:
         rows.append([_e(name), _e(f"{summary['counts'][key]:,}"),
                      _e(_pct(summary["outcomes"][key])),
                      _e(_interval(low, high))])
-    adopted = sum(summary["counts"][name] for name in ("adopted", "adopted_amended",
-                                                        "adopted_paid"))
+    adopted = sum(summary["counts"][name] for name in ADOPTED_OUTCOMES)
     rows.append([_e("any agreement"), _e(f"{adopted:,}"),
                  _e(_pct(summary["p_adopted_any"])), ""])
     table = _table(["Outcome", "Runs", "Share", "95% interval (Wilson)"], rows,

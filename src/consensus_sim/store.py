@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ScenarioError
+from .kernel import ADOPTED_OUTCOMES, OUTCOMES
 from .scenario import Scenario, load_scenario, scenario_from_dict
 from .sweep import (
     Parameter,
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 #: How the runs of different points draw their random numbers (see :mod:`.sweep`).
 RANDOM_NUMBERS = "common"
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed",
-            "adopted_paid")
 
 
 @dataclass(frozen=True)
@@ -208,8 +207,7 @@ class _PointTotals:
 
         dims = self.spec.scenario.dimension_ids
         counts, runs = self.counts, self.spec.runs
-        adopted = [OUTCOMES.index(name) for name in ("adopted", "adopted_amended",
-                                                      "adopted_paid")]
+        adopted = [OUTCOMES.index(name) for name in ADOPTED_OUTCOMES]
         rows = []
         for p, point in enumerate(self.spec.points):
             row: dict[str, Any] = {"point": p, **point, "runs": runs}

@@ -49,6 +49,7 @@ from .plots import (
     _title,
     save_figure,
 )
+from .tally import DISPLAY_ORDER
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,15 +57,15 @@ if TYPE_CHECKING:
 
 __all__ = ["save_sweep_charts", "sensitivity_chart", "sweep_curve", "sweep_heatmap"]
 
-#: The outcomes a sweep reports a share of, as in ``points.csv``.
-SWEEP_OUTCOMES = ("adopted_any", "adopted", "adopted_paid", "adopted_amended", "withdrawn",
-                  "postponed", "deadlocked")
+#: The outcomes a sweep reports a share of, as in ``points.csv``: any adoption, then
+#: each outcome in the order summaries list them.
+SWEEP_OUTCOMES = ("adopted_any", *DISPLAY_ORDER)
 #: Outcomes a curve leaves out, by default, where no point has them.
 _RARE = ("adopted_paid", "postponed")
 
 #: How each outcome is named in a legend (one line each).
 SWEEP_OUTCOME_LABELS = {
-    "adopted_any": "adopted (as proposed or amended)",
+    "adopted_any": "adopted in any form",
     **{name: " ".join(label.split()) for name, label in OUTCOME_LABELS.items()},
 }
 
@@ -189,7 +190,7 @@ def _runs_text(points: pd.DataFrame) -> str:
 
 #: What the probability of each outcome is called in a title or on a colour bar.
 _SHARE_TEXT = {
-    "adopted_any": "Probability of adoption (as proposed or amended)",
+    "adopted_any": "Probability of adoption in any form",
     "adopted": "Probability of adoption as proposed",
     "adopted_amended": "Probability of adoption with a scope change",
     "adopted_paid": "Probability of adoption as proposed with side payments",
@@ -219,7 +220,7 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
     """How likely each outcome is as one parameter of a sweep varies.
 
     One line with markers per outcome (the colours of the outcome chart, black for
-    adoption as proposed or amended) through the probability at each value of
+    adoption in any form) through the probability at each value of
     ``parameter``, on a 0–100 % axis, with the point's Wilson 95 % interval shaded.
     A numeric parameter is drawn on a numeric axis in order of value; a categorical
     one as categories in the order they first appear in ``points``.
