@@ -568,3 +568,104 @@ def test_event_controls_change_the_event(trio, open_page):
                                "events.isolation.probability": 0.0}
     click(rc, "Run to the end")
     assert table_row(box, "Scope of the proposal")[2] == "adopted: 0.40 · half"
+
+
+# ------------------------------------------------------------------ rival proposals
+# scenarios/classroom_rivals.yaml works these by hand: the classroom trio, and
+# Corvia's plan (patrols 0.6) tabled in round 2 beside the chair's 0.7, which B and C
+# prefer to it.
+
+RIVALS = "classroom_rivals"
+
+
+@pytest.fixture
+def rivals_page():
+    """The page of a fresh classroom_rivals dashboard: (root widget, render context,
+    dashboard)."""
+    dashboard = Dashboard(RIVALS)
+    box, rc = solara.render(Page(dashboard), handle_error=False)
+    yield box, rc, dashboard
+    rc.close()
+
+
+def test_the_rival_card_lists_the_rival_and_the_run_names_the_one_adopted(rivals_page):
+    box, rc, _ = rivals_page
+    assert text(one(box, "cs-rival")) == (
+        "Corvia's plan, sponsored by Corvia: tabled from round 2; patrols 0.60 · regular "
+        "joint patrols.")
+    assert rc.find(v.Select, label="Rival").widget.v_model == "Corvia's plan (corvia_plan)"
+    assert rc.find(v.Slider, label="Tabled in round").widget.v_model == 2
+    assert rc.find(v.Slider, label="Text: patrols").widget.v_model == pytest.approx(0.6)
+    assert notes(box) == "Next rival proposal: round 2, Corvia's plan."
+
+    click(rc, "Run to the end")
+    assert status(box) == ("Over after round 2: a rival proposal adopted (Corvia's plan, "
+                           "sponsored by Corvia).")
+    assert notes(box) == "Rival proposals also voted on: Corvia's plan."
+    # voted on: the chair's text; adopted: the rival's
+    assert table_row(box, "Joint coastal patrols")[1:3] == [
+        "0.70 · regular joint patrols", "adopted (Corvia's plan): 0.60 · regular joint patrols"]
+
+    click(rc, "Run ensemble (200 runs)")
+    assert text(one(box, "cs-ensemble-rivals")) == (
+        "Rival proposals adopted: Corvia's plan in 100% of the runs.")
+
+
+def test_moving_the_rival_s_text_lets_the_chair_s_text_win(rivals_page):
+    # At 0.4, A and B prefer the chair's 0.7: adopted with a scope change.
+    box, rc, dashboard = rivals_page
+    rc.find(v.Slider, label="Text: patrols").widget.v_model = 0.4
+    assert dashboard.edits == {"rivals.corvia_plan.text.patrols": 0.4}
+    assert dashboard.scenario.rivals[0].text["patrols"] == 0.4
+    assert "rivals.corvia_plan.text.patrols = 0.4" in text(one(box, "cs-edits"))
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted with a scope change."
+    assert dashboard.model.result().rival is None
+    assert table_row(box, "Joint coastal patrols")[2] == "adopted: 0.70 · regular joint patrols"
+
+
+def test_tabling_the_rival_in_round_1_adopts_it_in_round_1(rivals_page):
+    box, rc, dashboard = rivals_page
+    rc.find(v.Slider, label="Tabled in round").widget.v_model = 1
+    assert dashboard.scenario.rivals[0].round == 1
+    click(rc, "Step one round")
+    assert status(box) == ("Over after round 1: a rival proposal adopted (Corvia's plan, "
+                           "sponsored by Corvia).")
+    assert dashboard.model.result().rival == "corvia_plan"
+
+    rc.find(v.Slider, label="Tabled in round").widget.v_model = 9  # after max_rounds (5)
+    shown = error_text(box)
+    assert "rivals[corvia_plan].round" in shown and "allowed: 1 to 5" in shown
+    assert dashboard.scenario.rivals[0].round == 1  # the bad edit changed nothing
+
+
+def test_a_scenario_without_rivals_has_no_rival_card(trio, open_page):
+    box, rc, dashboard = open_page(trio)
+    assert not with_class(box, "cs-rivals")
+    assert not rc.find(v.Slider, label="Tabled in round").widgets
+    assert dashboard.rival_rows() == []
+    click(rc, "Run ensemble (200 runs)")
+    assert not with_class(box, "cs-ensemble-rivals")
+
+
+def test_a_rival_s_yes_no_text_is_one_of_the_two_answers(open_page):
+    # B (at 0.2, no headquarters) blocks the chair's (1, 1) but supports a rival at
+    # (0.3, no headquarters), which passes alone in round 1. With the headquarters
+    # B loses 0.97 from the rival too: both are blocked, and the chair drops the
+    # headquarters, (0.4, 0), in round 2.
+    data = headquarters_data()
+    data["rivals"] = [{"id": "lean", "name": "Lean text", "text": {"scope": 0.3, "hq": 0.0}}]
+    box, rc, dashboard = open_page(data)
+    assert text(one(box, "cs-rival")) == (
+        "Lean text: tabled from round 1; scope 0.30; hq status quo (dropped).")
+    hq = rc.find(v.Select, label="Text: hq").widget
+    assert hq.items == ["status quo (0)", "as proposed (1)"]
+    assert hq.v_model == "status quo (0)"
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 1: a rival proposal adopted (Lean text)."
+
+    hq.v_model = "as proposed (1)"
+    assert dashboard.scenario.rivals[0].text["hq"] == 1.0
+    click(rc, "Run to the end")
+    assert status(box) == "Over after round 2: adopted with a scope change."
+    assert table_row(box, "hq (yes/no)")[2] == "adopted: status quo (dropped)"

@@ -32,8 +32,9 @@ def test_a_case_the_model_gets_right_scores_by_hand(trio):
     assert (score.p_outcome, score.p_text, score.modal, score.hit) == (1.0, 1.0,
                                                                        "adopted_amended", True)
     assert score.brier == 0.0
-    # Jeffreys-smoothed share of the real class over six classes: (10 + 1/2) / (10 + 6/2)
-    assert score.log_score == pytest.approx(-math.log(10.5 / 13.0))
+    # Jeffreys-smoothed share of the real class over the four classes the trio can end
+    # in (no side payments, no postponement, no rivals): (10 + 1/2) / (10 + 4/2)
+    assert score.log_score == pytest.approx(-math.log(10.5 / 12.0))
     assert set(score.classic) == {"median", "compromise", "nash", "expected_utility", "exchange"}
     assert all(isinstance(hit, bool) for hit in score.classic.values())
 
@@ -43,7 +44,7 @@ def test_a_case_the_model_gets_wrong_scores_by_hand(trio):
     assert (score.p_outcome, score.p_text, score.hit) == (0.0, None, False)
     # every run adopted_amended, none withdrawn: (1 - 0)^2 + (0 - 1)^2
     assert score.brier == pytest.approx(2.0)
-    assert score.log_score == pytest.approx(math.log(26.0))  # -ln(0.5 / 13)
+    assert score.log_score == pytest.approx(math.log(24.0))  # -ln(0.5 / 12)
     assert set(score.classic.values()) == {None}  # no text to forecast
 
 

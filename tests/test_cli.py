@@ -25,7 +25,7 @@ def test_run_writes_summary_runs_and_charts(tmp_path, capsys):
     assert set(summary) >= SUMMARY_KEYS
     assert summary["runs"] == 40 and summary["seed"] == 5 and summary["scenario"] == "trio"
     assert set(summary["outcomes"]) == {"adopted", "adopted_amended", "withdrawn", "deadlocked",
-                                       "postponed", "adopted_paid"}
+                                       "postponed", "adopted_paid", "adopted_rival"}
     assert summary["outcomes"]["adopted_amended"] == 1.0  # the hand-worked case, every run
     assert summary["objection_rate"] == {"A": 0.0, "B": 0.0, "C": 1.0}
     with (out_dir / "runs.csv").open() as handle:

@@ -648,3 +648,104 @@ def test_outside_options_are_checked(trio, write_yaml, capsys):
                            "outside_option": {"scope": 0.5}})
     code, _, err = run_cli(capsys, "validate", str(write_yaml(trio)))
     assert code == 2 and "only members and the agenda setter" in err
+
+
+# ---------------------------------------------------------------- rival proposals
+
+
+def classroom(rivals):
+    """The classroom trio (docs/model.md, "Rival proposals") with ``rivals``."""
+    import yaml
+
+    from consensus_sim.scenario import bundled_scenarios
+
+    data = yaml.safe_load(bundled_scenarios()["classroom_trio"].read_text())
+    data["rivals"] = rivals
+    return data
+
+
+def rival(rid, value, round_=1):
+    return {"id": rid, "text": {"patrols": value}, "round": round_}
+
+
+def test_a_rival_that_passes_alone_is_adopted():
+    data = classroom([rival("plan", 0.4)])
+    result = model_of(data).run()
+    assert (result.outcome, result.rounds, result.rival) == ("adopted_rival", 1, "plan")
+    assert result.final.tolist() == [0.4]
+    assert result.responses[0].tolist() == [SUPPORT, SUPPORT, OBJECT]  # the chair's text
+    ensemble = run_ensemble(scenario_from_dict(data), runs=5, seed=0, jobs=1)
+    assert ensemble.outcome_counts()["adopted_rival"] == 5
+    assert ensemble.summary()["rivals"]["plan"]["adopted"] == 1.0
+    assert ensemble.runs_table()["rival"].tolist() == ["plan"] * 5
+
+
+@pytest.mark.parametrize(("value", "outcome", "final"), [
+    (0.4, "adopted_amended", 0.7),  # A and B prefer the chair's 0.7
+    (0.6, "adopted_rival", 0.6),  # B and C prefer the rival
+])
+def test_passing_rivals_are_compared_by_majority(value, outcome, final):
+    data = classroom([rival("plan", value, round_=2)])
+    result = model_of(data).run()
+    assert (result.outcome, result.rounds) == (outcome, 2)
+    assert result.final[0] == pytest.approx(final, abs=1e-8)
+    ensemble = run_ensemble(scenario_from_dict(data), runs=3, seed=0, jobs=1)
+    assert ensemble.outcome_counts()[outcome] == 3
+    np.testing.assert_allclose(ensemble.final[:, 0], final, atol=1e-8)
+
+
+def duel(*rivals, chair=0.7, b_tolerance=1.0):
+    """A at 1 and B at 0 (salience 1, gamma 2, q = 0): A prefers high texts, B low."""
+    return {
+        "title": "duel", "dimensions": [{"id": "x"}], "status_quo": {"x": 0.0},
+        "proposal": {"position": {"x": chair}, "agenda_setter": "CH"},
+        "defaults": {"salience": {"x": 1.0}, "tolerance": 1.0, "blocking_cost": 0.0},
+        "actors": [{"id": "A", "position": {"x": 1.0}},
+                   {"id": "B", "position": {"x": 0.0}, "tolerance": b_tolerance},
+                   {"id": "CH", "type": "chair", "position": {"x": 1.0}}],
+        "rivals": [{"id": rid, "text": {"x": v}} for rid, v in rivals],
+    }
+
+
+def test_a_tie_between_passing_texts_goes_to_the_setter_then_to_rival_ids():
+    assert model_of(duel(("r", 0.3))).run().outcome == "adopted"  # one voice each
+    assert model_of(duel(("r", 0.3), ("s", 0.2))).run().outcome == "adopted"
+    # B's tolerance 0.5 blocks the chair's 1 (loss 1); the rivals tie, the first id wins
+    for order in ((("zeta", 0.3), ("alpha", 0.2)), (("alpha", 0.2), ("zeta", 0.3))):
+        result = model_of(duel(*order, chair=1.0, b_tolerance=0.5)).run()
+        assert (result.outcome, result.rival, result.final[0]) == ("adopted_rival", "alpha", 0.2)
+
+
+def test_a_rival_adopted_voids_the_chairs_payments():
+    # the linkage case (tests/conftest.py): the chair pays C 0.324 on aid in round 1 and
+    # its text (0.963, 0.324) passes in round 2. A rival (0.3, 0) tabled in round 2
+    # passes too (A loses -0.51, C -0.03); D at (0.3, 0), caring only for scope and
+    # tolerant of anything, tips the contest: D and C prefer the rival, 2 to 1
+    data = linkage_data()
+    data["actors"].insert(2, {"id": "D", "position": {"scope": 0.3, "aid": 0.0},
+                              "salience": {"aid": 0.0}, "tolerance": 1.0})
+    assert model_of(data).run().payments[0]["amount"] == pytest.approx(0.32385684)
+    data["rivals"] = [{"id": "small", "text": {"scope": 0.3, "aid": 0.0}, "round": 2}]
+    result = model_of(data).run()
+    assert (result.outcome, result.rounds, result.rival) == ("adopted_rival", 2, "small")
+    assert result.payments == () and result.final.tolist() == [0.3, 0.0]
+    ensemble = run_ensemble(scenario_from_dict(data), runs=2, seed=0, jobs=1)
+    assert (ensemble.paid == 0).all() and (ensemble.payer == -1).all()
+    assert ensemble.outcome_counts()["adopted_rival"] == 2
+
+
+def test_rivals_are_checked(trio, write_yaml, capsys):
+    cases = [
+        ([{"id": "r", "text": {}}], "rivals[r].text.scope: missing value"),
+        ([{"id": "r", "text": {"scope": 0.5, "nope": 1}}], "rivals[r].text.nope: unknown"),
+        ([{"id": "r", "text": {"scope": 0.5}}, {"id": "s", "text": {"scope": 0.5}}],
+         "rivals[s].text: the same text as rival 'r'"),
+        ([{"id": "r", "text": {"scope": 0.5}}, {"id": "r", "text": {"scope": 0.4}}],
+         "rivals[r].id: duplicate rival id"),
+        ([{"id": "r", "text": {"scope": 0.5}, "sponsor": "XX"}], "rivals[r].sponsor"),
+        ([{"id": "r", "text": {"scope": 0.5}, "round": 99}], "rivals[r].round"),
+    ]
+    for rivals, message in cases:
+        trio["rivals"] = rivals
+        code, _, err = run_cli(capsys, "validate", str(write_yaml(trio)))
+        assert code == 2 and message in err, err

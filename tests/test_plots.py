@@ -80,7 +80,7 @@ def test_outcome_bars_are_shares_with_the_summarys_wilson_intervals(duo_result):
     heights = [patch.get_height() for patch in bars.patches]
     # the duo's setter cannot postpone: no bar for it; the others in the chart's order
     shown = ["adopted", "adopted_amended", "withdrawn", "deadlocked"]
-    assert set(shown) == set(OUTCOMES) - {"postponed", "adopted_paid"}
+    assert set(shown) == set(OUTCOMES) - {"postponed", "adopted_paid", "adopted_rival"}
     assert_allclose(heights, [100 * counts[o] / duo_result.runs for o in shown])
     # The error bars run exactly from the low to the high end of summary()["ci95"].
     segments = bars.errorbar.lines[2][0].get_segments()

@@ -412,3 +412,63 @@ def test_meeting_costs_in_actor_order_and_the_real_text_in_dimension_order():
     assert costs and costs[0][-1] == "A 0.1, B 0.2, CH 0.3"  # members first, then the chair
     history = re.search(r'<p id="history">(.*?)</p>', document).group(1)
     assert "text scope 0.40, hq status quo (dropped)." in html.unescape(history)
+
+
+# --------------------------------------------------------------------------- rival proposals
+
+
+def test_report_lists_the_rival_proposals_and_how_often_each_was_adopted():
+    # classroom_rivals: Corvia's plan (0.6, from round 2) wins every run
+    s = load_scenario("classroom_rivals")
+    document = build_report(s, runs=RUNS, seed=0, jobs=1)
+    tables = parse(document).tables
+    (rival,) = s.rivals
+    assert tables["rivals-table"] == [
+        ["Rival", "Sponsor", "From round", "Text", "Notes", "Sources"],
+        ["Corvia's plan corvia_plan", "Corvia", "2", "0.60 (regular joint patrols)",
+         rival.notes, "[1]"]]
+    assert f"the run ends <em>{OUTCOME_NAMES['adopted_rival']}</em>" in document
+    assert [OUTCOME_NAMES["adopted_rival"], f"{RUNS}", "100.0%"] in [
+        row[:3] for row in tables["outcome-table"]]
+    summary = run_ensemble(s, runs=RUNS, seed=0, jobs=1).summary()
+    low, high = summary["ci95"]["adopted_rival"]
+    assert tables["rival-table"] == [
+        ["Rival proposal", "Runs adopted", "Share", "95% interval (Wilson)"],
+        ["Corvia's plan corvia_plan", f"{RUNS}", pct(summary["rivals"]["corvia_plan"]["adopted"]),
+         f"{pct(low)} – {pct(high)}"]]
+    assert "100.0%" in tables["rival-table"][1]
+    assert "Cited for: Arland, Bexia, Corvia, The chair, rival corvia_plan" in \
+        html.unescape(document)
+    assert_self_contained(document)
+
+
+def test_several_rivals_with_their_texts_per_dimension_escaped():
+    # headquarters: B blocks the chair's (1, 1), but the lean rival (0.2, no
+    # headquarters) passes in round 1, before the other is tabled.
+    from .conftest import headquarters_data
+
+    data = headquarters_data()
+    data["sources"] = [{"id": "memo", "citation": "A memo"}]
+    data["actors"][1]["name"] = "B <b>land</b>"
+    data["rivals"] = [
+        {"id": "b_lean", "name": "Lean <script>alert(1)</script>", "text":
+         {"scope": 0.2, "hq": 0.0}, "sponsor": "B", "notes": "x < y", "sources": ["memo"]},
+        {"id": "a_wide", "text": {"scope": 0.3, "hq": 0.0}, "round": 2}]
+    document = build_report(scenario_from_dict(data), runs=5, seed=0, jobs=1)
+    assert "<script>alert" not in document and "<b>land" not in document
+    tables = parse(document).tables
+    assert tables["rivals-table"][1:] == [
+        ["Lean <script>alert(1)</script> b_lean", "B <b>land</b>", "1", "scope 0.20hq 0.00",
+         "x < y", "[1]"],
+        ["a_wide", "none", "2", "scope 0.30hq 0.00", "", ""]]
+    assert "scope 0.20<br>hq 0.00" in document
+    shares = {row[0]: row[2] for row in tables["rival-table"][1:]}
+    assert shares == {"a_wide": "0.0%", "Lean <script>alert(1)</script> b_lean": "100.0%"}
+    assert "Cited for: rival b_lean" in document
+
+
+def test_a_scenario_without_rivals_has_no_rival_tables(trio_report):
+    tables = parse(trio_report).tables
+    assert "rivals-table" not in tables and "rival-table" not in tables
+    assert "Rival proposals" not in trio_report
+    assert OUTCOME_NAMES["adopted_rival"] not in trio_report

@@ -45,7 +45,7 @@ def points_table(parameters: dict[str, list], runs: list[int] | None = None,
     shares("adopted", "adopted_amended", "withdrawn", "deadlocked", "adopted_any")
     frame["mean_rounds"] = rng.uniform(1, 5, n).round(6)
     frame["mean_final_patrols"] = rng.uniform(0, 1, n).round(6)
-    shares("postponed", "adopted_paid")
+    shares("postponed", "adopted_paid", "adopted_rival")
     return frame
 
 
@@ -161,7 +161,7 @@ def test_curve_of_a_real_sweep(real_points):
 
 
 def test_any_adoption_is_named_so_that_it_includes_side_payments():
-    # p_adopted_any counts adopted, adopted_amended and adopted_paid (points.csv): its
+    # p_adopted_any counts every adoption, side payments and rivals included (points.csv): its
     # legend and titles must not say "as proposed or amended".
     from consensus_sim.kernel import ADOPTED_OUTCOMES
     from consensus_sim.tally import DISPLAY_ORDER
@@ -186,7 +186,8 @@ def test_points_table_lists_the_kernel_outcomes_in_their_order(real_points):
               if c.startswith("p_") and not c.endswith(("_low", "_high"))]
     assert shares == [f"p_{name}" for name in (*OUTCOMES, "adopted_any")]
     assert set(SWEEP_OUTCOMES) == {c.removeprefix("p_") for c in shares}
-    adopted = real_points[["p_adopted", "p_adopted_amended", "p_adopted_paid"]].sum(axis=1)
+    adopted = real_points[["p_adopted", "p_adopted_amended", "p_adopted_paid",
+                           "p_adopted_rival"]].sum(axis=1)
     assert_allclose(real_points["p_adopted_any"], adopted, atol=1e-6)
 
 

@@ -3,15 +3,16 @@ cares about what.
 
 The page shows one negotiation (a :class:`~.model.NegotiationModel`) of a chosen
 scenario: the proposal's scope in the current round, how every member responds,
-what happened in the round (a meeting, events, side payments) and the outcome once
-the run is over. The class can change a member's position, salience, tolerance and
-blocking cost, the decision rule (and, under unanimity, constructive abstention),
-the agenda setter's concession strategy, side payments and postponement, the
-meetings (their rounds and failure costs) and the events (their probability and
-size); every change builds a new, validated scenario (:func:`edited`, with the
-field paths of ``consensus-sim sweep --vary``) and restarts the run. "Run
-ensemble" plays the edited scenario :data:`ENSEMBLE_RUNS` times and charts how
-often each outcome occurred.
+what happened in the round (a meeting, rival proposals, events, side payments) and
+the outcome once the run is over. The class can change a member's position,
+salience, tolerance and blocking cost, the decision rule (and, under unanimity,
+constructive abstention), the agenda setter's concession strategy, side payments
+and postponement, the meetings (their rounds and failure costs), the events (their
+probability and size) and the rival proposals (their rounds and texts); every
+change builds a new, validated scenario (:func:`edited`, with the field paths of
+``consensus-sim sweep --vary``) and restarts the run. "Run ensemble" plays the
+edited scenario :data:`ENSEMBLE_RUNS` times and charts how often each outcome
+occurred.
 
 Start it with ``consensus-sim dashboard [SCENARIO]`` or :func:`serve`; for
 development, ``solara run consensus_sim.app`` (the scenario shown first comes from
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import solara
 
 from .errors import ScenarioError
-from .scenario import Meeting, Scenario, bundled_scenarios, load_scenario
+from .scenario import Meeting, Rival, Scenario, bundled_scenarios, load_scenario
 from .sweep import with_values
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ OUTCOME_TEXT = {
     "adopted": "adopted as proposed",
     "adopted_amended": "adopted with a scope change",
     "adopted_paid": "adopted as proposed, with side payments",
+    "adopted_rival": "a rival proposal adopted",
     "withdrawn": "withdrawn by the agenda setter",
     "deadlocked": "deadlocked (no rounds left)",
     "postponed": "postponed to a later meeting",
@@ -225,6 +227,14 @@ class Dashboard:
         """Set an event's ``probability`` or ``change``."""
         self.edit(f"events.{event_id}.{field}", _num(value))
 
+    def set_rival_round(self, rival_id: str, round_: int) -> None:
+        """Table a rival proposal from another round on."""
+        self.edit(f"rivals.{rival_id}.round", int(round_))
+
+    def set_rival_text(self, rival_id: str, dimension: str, value: float) -> None:
+        """Set a rival proposal's text on a dimension."""
+        self.edit(f"rivals.{rival_id}.text.{dimension}", _num(value))
+
     def set_seed(self, seed: int | None) -> None:
         """Use another seed for the stepped run and the ensemble; restarts the run."""
         if seed is None or seed < 0:
@@ -289,7 +299,10 @@ class Dashboard:
             return (f"Round 0 of {last}: nothing voted yet. "
                     "Press “Step one round”.")
         if self.over:
-            return f"Over after round {m.round}: {OUTCOME_TEXT.get(m.outcome, m.outcome)}."
+            outcome = OUTCOME_TEXT.get(m.outcome, m.outcome)
+            if m.rival is not None:
+                outcome += f" ({self._rival_name(self.rival(m.rival))})"
+            return f"Over after round {m.round}: {outcome}."
         counts = {name: sum(member.response == name for member in m.members)
                   for name in ("object", "abstain", "support")}
         costliest = self.scenario.actor(m.costliest_blocker)
@@ -300,8 +313,9 @@ class Dashboard:
 
     def round_notes(self) -> list[str]:
         """What else happened in the round just played, one sentence each: the meeting
-        its vote was taken at, the events that fired, the side payments made; and the
-        next meeting, while the run goes on."""
+        its vote was taken at, the rival proposals voted on beside the setter's text,
+        the events that fired, the side payments made; and, while the run goes on, the
+        next meeting and the next rival proposal to be tabled."""
         s, m = self.scenario, self.model
         meetings = {meeting.round: meeting for meeting in s.meetings}
         notes = []
@@ -309,6 +323,9 @@ class Dashboard:
             costs = self._failure_costs(meeting)
             notes.append(f"Round {m.round} was voted at {meeting.name or meeting.id}"
                          + (f", where failing costs {costs}." if costs else "."))
+        standing = [r.label for r in s.rivals if m.round and r.round <= m.round]
+        if standing:
+            notes.append(f"Rival proposals also voted on: {', '.join(standing)}.")
         events = {event.id: event for event in s.events}
         fired = [events[event_id] for r, event_id in m.fired if r == m.round]
         if fired:
@@ -323,14 +340,20 @@ class Dashboard:
             meeting = ahead[0]
             notes.append(f"Next meeting: round {meeting.round}, "
                          f"{meeting.name or meeting.id}.")
+        coming = sorted((r for r in s.rivals if r.round > m.round), key=lambda r: r.round)
+        if coming and not self.over:
+            notes.append(f"Next rival proposal: round {coming[0].round}, {coming[0].label}.")
         return notes
 
     def scope_rows(self) -> list[dict[str, str]]:
         """The proposal per dimension: what was voted on this round and what is on
         the table now, each with the label of its nearest level (a yes/no dimension
-        by its answer alone)."""
+        by its answer alone). Once a text is adopted, "on the table now" is that text:
+        the rival proposal's, named, where a rival won."""
         s, m = self.scenario, self.model
-        voted = m.result().proposals[-1] if m.round else None
+        result = m.result() if m.round else None
+        voted = None if result is None else result.proposals[-1]
+        adopted = "adopted" if m.rival is None else f"adopted ({self.rival(m.rival).label})"
         rows = []
         for k, dim in enumerate(s.dimensions):
             row = {"dimension": dim.name or dim.id, "id": dim.id,
@@ -340,7 +363,7 @@ class Dashboard:
             if self.over and not m.outcome.startswith("adopted"):
                 row["now"] = "no agreement: the status quo stays"
             elif self.over:
-                row["now"] = f"adopted: {row['voted']}"
+                row["now"] = f"{adopted}: {_point(s, k, float(result.final[k]))}"
             else:
                 row["now"] = _point(s, k, float(m.proposal[k]))
             if dim.side:
@@ -368,18 +391,26 @@ class Dashboard:
         a = self._arrays
         return float(getattr(a, field)[a.actor_ids.index(actor_id)])
 
-    def position_choices(self, actor_id: str, dimension: str) -> dict[str, float] | None:
-        """For a yes/no dimension, the ideal points a member can take, by label: the
-        status quo's and the proposal's values (and the member's own, if the scenario
-        puts it elsewhere); None for other dimensions."""
+    def answer_choices(self, dimension: str) -> dict[str, float] | None:
+        """For a yes/no dimension, its two answers by label, e.g. "status quo (0)" and
+        "as proposed (1)": the status quo's and the proposal's values; None for other
+        dimensions."""
         s = self.scenario
         k = s.dimension_ids.index(dimension)
-        dim = s.dimensions[k]
-        if not dim.binary:
+        if not s.dimensions[k].binary:
             return None
         choices: dict[str, float] = {}
         for value, label in _answers(s, k):
             choices.setdefault(f"{label} ({value:g})", value)
+        return choices
+
+    def position_choices(self, actor_id: str, dimension: str) -> dict[str, float] | None:
+        """For a yes/no dimension, the ideal points a member can take, by label: its
+        :meth:`answer_choices` (and the member's own, if the scenario puts it
+        elsewhere); None for other dimensions."""
+        choices = self.answer_choices(dimension)
+        if choices is None:
+            return None
         own = self.member_value(actor_id, "position", dimension)
         if all(abs(own - value) > 1e-9 for value in choices.values()):
             choices[f"{own:.2f} (as written)"] = own
@@ -425,6 +456,35 @@ class Dashboard:
     def event_rows(self) -> list[str]:
         """Each event in one line: when it may fire and what it changes."""
         return [f"{e.id}: {_event_effect(self.scenario, e)}" for e in self.scenario.events]
+
+    def rival(self, rival_id: str) -> Rival:
+        """A rival proposal of the edited scenario, by id."""
+        return next(r for r in self.scenario.rivals if r.id == rival_id)
+
+    def _rival_name(self, rival: Rival) -> str:
+        """A rival's name and, if it has one, its sponsor: "Corvia's plan, sponsored by
+        Corvia"."""
+        if rival.sponsor is None:
+            return rival.label
+        return f"{rival.label}, sponsored by {self.scenario.actor(rival.sponsor).label}"
+
+    def rival_rows(self) -> list[str]:
+        """Each rival proposal in one line: its name, sponsor, round and text."""
+        s = self.scenario
+        return [f"{self._rival_name(r)}: tabled from round {r.round}; "
+                + "; ".join(f"{dim.id} {_point(s, k, float(r.text[dim.id]))}"
+                            for k, dim in enumerate(s.dimensions)) + "."
+                for r in sorted(s.rivals, key=lambda r: (r.round, r.id))]
+
+    def ensemble_rivals(self) -> str:
+        """How often the last ensemble adopted each rival proposal, in one line ("" with
+        no ensemble or no rivals)."""
+        if self.ensemble is None or not self.scenario.rivals:
+            return ""
+        rivals = self.ensemble.summary()["rivals"]
+        return "Rival proposals adopted: " + ", ".join(
+            f"{info['name']} in {100 * info['adopted']:.0f}%" for info in rivals.values()
+        ) + " of the runs."
 
     def edit_summary(self) -> list[str]:
         """The edits in words for the page: each path and value, the scaled failure
@@ -545,13 +605,15 @@ _CSS = """
                              text-align: left; }
 .cs-chart img { max-width: 100%; height: auto; }
 .cs-legend { font-size: 14px; color: #444; }
-.cs-round-note, .cs-meeting, .cs-event, .cs-standing-aside { display: block; margin: 2px 0; }
+.cs-round-note, .cs-meeting, .cs-event, .cs-rival, .cs-standing-aside { display: block;
+  margin: 2px 0; }
 """
 
 
 @solara.component
 def Controls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
-    """The left-hand column: scenario, member edits, rules, meetings, events, seed.
+    """The left-hand column: scenario, member edits, rules, meetings, events, rival
+    proposals, seed.
 
     ``dashboard`` changes in place; ``tick`` (bumped by every action) tells the
     component it did. ``act(method, *args)`` runs a dashboard method for a control.
@@ -621,6 +683,8 @@ def Controls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
         MeetingControls(dashboard, tick, act)
     if s.events:
         EventControls(dashboard, tick, act)
+    if s.rivals:
+        RivalControls(dashboard, tick, act)
 
 
 @solara.component
@@ -769,6 +833,53 @@ def EventControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> 
                         classes=["cs-legend"])
 
 
+@solara.component
+def RivalControls(dashboard: Dashboard, tick: int, act: Callable[..., None]) -> None:
+    """The scenario's rival proposals: the round each is tabled in and its text."""
+    s = dashboard.scenario
+    rivals = {f"{r.label} ({r.id})": r.id for r in s.rivals}
+    rival_label, set_rival_label = solara.use_state(next(iter(rivals)))
+    if rival_label not in rivals:
+        rival_label = next(iter(rivals))
+    rival = dashboard.rival(rivals[rival_label])
+
+    with solara.Card("Rival proposals", margin=0, classes=["cs-rivals"]):
+        for row in dashboard.rival_rows():
+            solara.Text(row, classes=["cs-legend", "cs-rival"])
+        solara.Select("Rival", values=list(rivals), value=rival_label,
+                      on_value=set_rival_label, classes=["cs-rival-choice"])
+        with solara.Div(classes=["cs-rival-round"]):
+            solara.SliderInt("Tabled in round", value=rival.round, min=1, max=s.max_rounds,
+                             on_value=lambda r: act(dashboard.set_rival_round, rival.id, r))
+            solara.Text(f"from round {rival.round} on, the members respond to it beside the "
+                        "agenda setter's text; where several texts pass, the one a majority "
+                        "of them prefers wins", classes=["cs-legend"])
+        for dim in s.dimensions:
+            _rival_text_control(dashboard, rival, dim.id, act)
+        solara.Text("a fixed text: its sponsor does not amend it", classes=["cs-legend"])
+
+
+def _rival_text_control(dashboard: Dashboard, rival: Rival, dimension: str,
+                        act: Callable[..., None]) -> None:
+    """A rival's text on one dimension: a slider, or a yes/no dimension's two answers."""
+    s = dashboard.scenario
+    k = s.dimension_ids.index(dimension)
+    value = float(rival.text[dimension])
+    choices = dashboard.answer_choices(dimension)
+    with solara.Div(classes=["cs-rival-text"]):
+        if choices is None:
+            solara.SliderFloat(f"Text: {dimension}", value=value, min=0.0, max=1.0, step=0.01,
+                               on_value=lambda v: act(dashboard.set_rival_text, rival.id,
+                                                      dimension, v))
+            solara.Text(f"{dimension} {_point(s, k, value)}", classes=["cs-legend"])
+        else:  # a yes/no question: one answer or the other
+            current = next((label for label, v in choices.items() if abs(v - value) < 1e-9),
+                           None)
+            solara.Select(f"Text: {dimension}", values=list(choices), value=current,
+                          on_value=lambda label: act(dashboard.set_rival_text, rival.id,
+                                                     dimension, choices[label]))
+
+
 def _shown(value: Any) -> str:
     """An edited value as a scenario file would write it."""
     if isinstance(value, dict) and "type" in value:
@@ -824,6 +935,8 @@ def Charts(dashboard: Dashboard, tick: int) -> None:
         solara.Text(f"Ensemble of {result.runs} runs (seed {result.seed}): adopted in "
                     f"{100 * adopted / result.runs:.0f}% of them.",
                     classes=["cs-status", "cs-ensemble-summary"])
+        if rivals := dashboard.ensemble_rivals():
+            solara.Text(rivals, classes=["cs-legend", "cs-ensemble-rivals"])
     else:
         solara.Text(f"Press “Run ensemble” to play this scenario {ENSEMBLE_RUNS} times "
                     "and see how often each outcome occurs.", classes=["cs-legend"])

@@ -10,10 +10,12 @@ case :func:`score_case` runs an ensemble and reports:
   matches it (:func:`same_text`), whatever the class;
 - ``modal`` and ``hit``: the most frequent outcome class and whether it is the real
   one (ties: the order of :data:`~.kernel.OUTCOMES`);
-- ``brier``: the Brier score of the outcome shares, sum over the six classes of
+- ``brier``: the Brier score of the outcome shares, sum over the classes of
   (share - [class is the real one])^2, 0 (perfect) to 2;
 - ``log_score``: -ln of the real class's share, smoothed as (count + 1/2) /
-  (runs + 6/2) (Jeffreys) so that a class no run reached scores finitely.
+  (runs + K/2) (Jeffreys) over the K classes the case can end in (those its summary
+  lists, :func:`.tally.shown_outcomes`, and the real one), so that a class no run
+  reached scores finitely.
 
 The classic models (:data:`.bargaining.MODELS`) forecast a text, always assuming
 agreement: they give a forecast of the text where a text was adopted (``hit`` when
@@ -137,7 +139,10 @@ def score_case(scenario: Scenario | str | Path, runs: int = 500, seed: int = 0,
         p_text = float(np.mean(result.adopted & same_text(scenario, result.final, real)))
     modal = max(OUTCOMES, key=lambda name: (counts[name], -OUTCOMES.index(name)))
     brier = sum((shares[name] - (name == h.outcome)) ** 2 for name in OUTCOMES)
-    smoothed = (counts[h.outcome] + 0.5) / (runs + 0.5 * len(OUTCOMES))
+    from .tally import shown_outcomes
+
+    classes = len({*shown_outcomes(scenario, counts), h.outcome})
+    smoothed = (counts[h.outcome] + 0.5) / (runs + 0.5 * classes)
     classic: dict[str, bool | None] = {}
     for name, model in MODELS.items():
         if real is None:

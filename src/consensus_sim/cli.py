@@ -28,6 +28,7 @@ OUTCOME_NAMES = {
     "adopted": "adopted as proposed",
     "adopted_amended": "adopted, scope changed",
     "adopted_paid": "adopted, side payments",
+    "adopted_rival": "adopted, a rival proposal",
     "withdrawn": "withdrawn",
     "deadlocked": "deadlocked",
     "postponed": "postponed to a later meeting",

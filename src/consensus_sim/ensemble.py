@@ -25,7 +25,7 @@ import numpy as np
 from .kernel import ADOPTED_OUTCOMES, NO_RESPONSE, OUTCOMES, run_generator, setup, simulate
 from .rules import OBJECT, RESPONSE_NAMES, SUPPORT, is_vote
 from .scenario import Scenario, load_scenario
-from .tally import Tally, increments, nearest_labels, wilson_interval
+from .tally import Tally, increments, nearest_labels, rival_rows, wilson_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -314,7 +314,7 @@ class EnsembleResult:
 
     @property
     def adopted(self) -> np.ndarray:
-        """Per run kept: whether the proposal passed (as proposed or amended)."""
+        """Per run kept: whether a text was adopted (in any form)."""
         return np.isin(self.outcome, [_OUTCOME_CODE[name] for name in ADOPTED_OUTCOMES])
 
     def outcome_counts(self) -> dict[str, int]:
@@ -389,6 +389,9 @@ def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray
         if payer is not None and len(s.arrays.payers[k]) > 1:  # several may pay: who did
             ids = np.array(["", *s.arrays.actor_ids])
             table[f"payer_{s.dimension_ids[k]}"] = ids[payer[:, k] + 1]
+    if s.rivals:
+        ids = np.array(["", *s.arrays.rival_ids])
+        table["rival"] = ids[rival_rows(s, outcome, final) + 1]
     table["costliest_blocker"] = np.where(costliest >= 0, member_ids[np.maximum(costliest, 0)],
                                           "")
     table["objectors"] = _joined(member_ids, objected)

@@ -97,7 +97,8 @@ def varied_inputs(scenario: Scenario, escape: Callable[[str], str] = str,
 def ensemble_facts(summary: dict[str, Any], scenario: Scenario,
                    escape: Callable[[str], str] = str, top: int = 5) -> list[str]:
     """Who opposed (objected, or voted not yes under a voting rule), who was the
-    blocker most costly to win over, side payments, events and mean rounds, one
+    blocker most costly to win over, side payments, rival proposals adopted, events
+    and mean rounds, one
     sentence each; ``escape`` guards text from the scenario (``html.escape`` for HTML)."""
 
     def members(rates: list[tuple[str, float]]) -> str:
@@ -114,6 +115,10 @@ def ensemble_facts(summary: dict[str, Any], scenario: Scenario,
         if info["share_of_runs"]:
             facts.append(f"Side payments on {escape(dim)}: {percent(info['share_of_runs'])} of "
                          f"runs (mean {info['mean_amount_when_paid']:.2f} when paid)")
+    rivals = summary.get("rivals", {})
+    if rivals:
+        facts.append("Rival proposals adopted: " + ", ".join(
+            f"{escape(info['name'])} {percent(info['adopted'])}" for info in rivals.values()))
     for event, info in summary.get("events", {}).items():
         fact = f"Event {escape(event)}: fired in {percent(info['fired'])} of runs"
         if info["p_adopted_if_fired"] is not None and info["p_adopted_if_not"] is not None:

@@ -35,11 +35,12 @@ DEFAULT_GRID = np.linspace(0.0, 1.0, 11)
 #: Outcome codes, in the order of :data:`OUTCOMES` (``postponed`` last, so that the
 #: codes of the others stay as they were).
 OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed",
-            "adopted_paid")
-ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED, POSTPONED, ADOPTED_PAID = range(6)
+            "adopted_paid", "adopted_rival")
+(ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED, POSTPONED, ADOPTED_PAID,
+ ADOPTED_RIVAL) = range(7)
 #: The outcomes in which a text was adopted: as proposed, with its scope changed, or
 #: with its scope as proposed and side payments made (a deal won only by payments).
-ADOPTED_OUTCOMES = ("adopted", "adopted_amended", "adopted_paid")
+ADOPTED_OUTCOMES = ("adopted", "adopted_amended", "adopted_paid", "adopted_rival")
 #: The setter's move after a blocked round (:func:`amend`).
 TABLE, WITHDRAW, POSTPONE = range(3)
 #: Candidate texts are scored in blocks of about this many numbers, to bound memory.
@@ -246,6 +247,8 @@ class Setup:
     paying: bool  # some side dimension may move: the setter may make side payments
     payers: tuple[np.ndarray, ...]  # per dimension, the rows who may pay on it (by id)
     choosing: np.ndarray  # free side dimensions with several who may pay on them
+    rivals: np.ndarray  # (V, d) rival proposals' texts, in order of their ids
+    rival_round: np.ndarray  # (V,) the round each rival is tabled
 
     @property
     def n_uniforms(self) -> int:
@@ -320,6 +323,7 @@ def setup(scenario: Scenario) -> Setup:
         payers=a.payers,
         choosing=np.flatnonzero(a.side & free & np.array([len(p) > 1 for p in a.payers],
                                                           dtype=bool)),
+        rivals=a.rivals, rival_round=a.rival_round,
     )
 
 
@@ -1741,11 +1745,18 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         blocked = ~result.adopted
         out.costliest[where[blocked]] = result.costliest[blocked]
         out.outcome[where[result.adopted]] = adoption_class(s, state.proposal[result.adopted])
+        won = result.rival >= 0
+        if won.any():  # a rival adopted: its text is final; the setter's offers lapse
+            out.outcome[where[won]] = ADOPTED_RIVAL
+            out.final[where[won]] = s.rivals[result.rival[won]]
         out.outcome[where[result.withdrawn]] = WITHDRAWN
         out.outcome[where[result.postponed]] = POSTPONED
         out.paid[where] += result.paid
         if s.paying:
             out.payer[where] = np.where(result.paid > 0, owners(s, state), out.payer[where])
+        if won.any():
+            out.paid[where[won]] = 0.0
+            out.payer[where[won]] = -1
         going = blocked & ~result.withdrawn & ~result.postponed & (t < rmax)
         state.proposal = np.where(going[:, None], result.amended, state.proposal)
         if not going.all():
@@ -1759,7 +1770,7 @@ class Round:
     """What one round did, per live run: see :func:`play_round`."""
 
     fired: np.ndarray  # (R, E)
-    codes: np.ndarray  # (R, M)
+    codes: np.ndarray  # (R, M) responses to the setter's text
     loss: np.ndarray  # (R, M)
     threshold: np.ndarray  # (R, M)
     adopted: np.ndarray  # (R,)
@@ -1769,6 +1780,7 @@ class Round:
     withdrawn: np.ndarray  # (R,)
     postponed: np.ndarray  # (R,)
     paid: np.ndarray  # (R, d)
+    rival: np.ndarray  # (R,) the rival adopted instead of the setter's text, -1 for none
 
 
 def play_round(s: Setup, state: State, round_: int) -> Round:
@@ -1791,6 +1803,11 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
     codes, threshold = respond(loss, state.tolerance, blocking_costs(state), s.scaled)
     decision = s.rule(codes)
     adopted = np.broadcast_to(decision.adopted, (r,))
+    rival = np.full(r, -1, dtype=np.int16)
+    if len(s.rivals):
+        winner = contest(s, state, round_, loss, adopted)
+        rival = np.maximum(winner - 1, -1).astype(np.int16)
+        adopted = winner >= 0
     learn(s, state, codes)
     blocked = np.flatnonzero(~adopted)
     remember_blocked(state, round_, blocked)
@@ -1816,4 +1833,39 @@ def respond_and_decide(s: Setup, state: State, round_: int, fired: np.ndarray) -
             moved = np.abs(text - sub.proposal) * tabled[:, None]
             paid[blocked] = np.where(s.side, moved, 0.0)
     return Round(fired, codes, loss, threshold, adopted, decision.blocking, costliest,
-                 amended, withdrawn, postponed, paid)
+                 amended, withdrawn, postponed, paid, rival)
+
+
+def contest(s: Setup, state: State, round_: int, loss: np.ndarray, passes: np.ndarray
+            ) -> np.ndarray:
+    """Which text each run adopts where rival proposals stand: 0 for the setter's, 1 + v
+    for rival ``v`` (in order of rival ids), -1 where none passes.
+
+    Each rival tabled by ``round_`` is put to the rule on its own: every member
+    responds to it as to the setter's text (the same response game, against its own
+    reversion point). Among the texts that pass, the winner is the Copeland winner of
+    the members' pairwise majorities: text a beats text b when more members lose less
+    from a than from b (by more than :data:`INDIFFERENCE`) than the other way round;
+    a text scores its wins minus its defeats. Ties go to the setter's text, then to
+    rivals in order of their ids.
+
+    Args:
+        loss: each member's loss from the setter's text, (R, M).
+        passes: whether the setter's text passed, (R,).
+    """
+    r = len(passes)
+    standing = np.flatnonzero(s.rival_round <= round_)
+    texts_loss, passing = [loss], [passes]
+    for v in standing:
+        loss_v = losses(s, state, np.broadcast_to(s.rivals[v], (r, s.rivals.shape[1])))
+        codes, _ = respond(loss_v, state.tolerance, blocking_costs(state), s.scaled)
+        texts_loss.append(loss_v)
+        passing.append(np.broadcast_to(s.rule(codes).adopted, (r,)))
+    lost = np.stack(texts_loss, axis=1)  # (R, T, M)
+    ok = np.stack(passing, axis=1)  # (R, T)
+    prefer = (lost[:, :, None, :] < lost[:, None, :, :] - INDIFFERENCE).sum(axis=-1)
+    beats = (prefer > prefer.transpose(0, 2, 1)) & ok[:, :, None] & ok[:, None, :]
+    score = np.where(ok, beats.sum(axis=2) - beats.sum(axis=1), np.iinfo(np.int64).min)
+    pick = score.argmax(axis=1)  # the first of equals: the setter's text, then by id
+    winner = np.concatenate([[0], standing + 1])[pick]
+    return np.where(ok.any(axis=1), winner, -1)

@@ -42,13 +42,15 @@ class RunResult:
     """What one negotiation produced.
 
     Attributes:
-        outcome: 'adopted' (as first proposed), 'adopted_amended' (after a scope
-            change), 'withdrawn' or 'deadlocked'.
+        outcome: one of :data:`OUTCOMES`: 'adopted' (as first proposed),
+            'adopted_amended' (after a scope change), 'adopted_paid' (side payments
+            only), 'adopted_rival' (a rival proposal won), 'withdrawn', 'postponed' or
+            'deadlocked'.
         rounds: rounds taken (votes held).
         proposals: the proposal voted on in each round, shape (rounds, d).
         responses: each member's response code per round, shape (rounds, n_members).
         losses: each member's loss per round, shape (rounds, n_members).
-        final: the last proposal on the table (the adopted text, if adopted).
+        final: the last proposal on the table, or the rival proposal adopted.
         costliest_blocker: id of the blocker most costly for the setter to win over in
             the last blocked round (None if the first proposal passed).
         scenario: the scenario, for names and labels.
@@ -57,6 +59,7 @@ class RunResult:
         positions: members' ideal points in each round, shape (rounds, n_members, d),
             when persuasion is on (None otherwise).
         drawn: the uncertain inputs' drawn values, by path.
+        rival: the id of the rival proposal adopted, or None.
     """
 
     outcome: str
@@ -71,6 +74,7 @@ class RunResult:
     fired: tuple[tuple[int, str], ...] = ()
     positions: np.ndarray | None = None
     drawn: dict[str, float] | None = None
+    rival: str | None = None
 
     @property
     def adopted(self) -> bool:
@@ -107,6 +111,7 @@ class RunResult:
             "scope_given_up": dict(zip(dims, map(float, self.scope_given_up), strict=True)),
             "objectors": self.objectors,
             "costliest_blocker": self.costliest_blocker,
+            "rival": self.rival,
             "payments": list(self.payments),
             "events": [{"round": r, "event": e} for r, e in self.fired],
             "drawn": dict(self.drawn or {}),
@@ -156,6 +161,7 @@ class NegotiationModel(mesa.Model):
         self.agenda_setter = next(a for a in self.agents if a.row == self.setup.setter)
         self.outcome: str | None = None
         self.costliest_blocker: str | None = None
+        self.rival: str | None = None
         self.payments: list[dict[str, Any]] = []
         self.fired: list[tuple[int, str]] = []
         self._proposals: list[np.ndarray] = []
@@ -210,8 +216,16 @@ class NegotiationModel(mesa.Model):
             self._positions.append(state.position[0, : s.n_members].copy())
 
         decision = s.rule(codes)
+        winner = int(bool(decision.adopted)) - 1  # 0: the setter's text, -1: none
+        if len(s.rivals):
+            winner = int(kernel.contest(s, state, t, self._losses[-1][None],
+                                        np.atleast_1d(decision.adopted))[0])
         self.agenda_setter.learn(codes)
-        if decision.adopted:
+        if winner > 0:
+            self.rival = self.spec.arrays.rival_ids[winner - 1]
+            self.payments.clear()  # the setter's offers lapse with its text
+            self._finish("adopted_rival")
+        elif winner == 0:
             self._finish(OUTCOMES[int(kernel.adoption_class(s, x[None])[0])])
         else:
             self._blocked(decision.blocking, decision.need_all, t)
@@ -282,12 +296,15 @@ class NegotiationModel(mesa.Model):
         codes = np.array(self._codes) if self._codes else np.empty((0, m), dtype=np.int8)
         losses = np.array(self._losses) if self._losses else np.empty((0, m))
         final = proposals[-1] if len(proposals) else self.proposal.copy()
+        if self.rival is not None:
+            a = self.spec.arrays
+            final = a.rivals[a.rival_ids.index(self.rival)].copy()
         positions = np.array(self._positions) if self._positions else None
         drawn = {x.path: float(v) for x, v in zip(self.setup.uncertain, self.state.drawn[0],
                                                   strict=True)}
         return RunResult(self.outcome or "running", self.steps, proposals, codes, losses,
                          final, self.costliest_blocker, self.spec, tuple(self.payments),
-                         tuple(self.fired), positions, drawn)
+                         tuple(self.fired), positions, drawn, self.rival)
 
 
 def _proposal_voted(k: int, model: NegotiationModel) -> float:

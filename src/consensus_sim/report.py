@@ -4,8 +4,9 @@
 :class:`~consensus_sim.scenario.Scenario`) and runs its ensemble, or takes a results
 folder written by ``consensus-sim run`` or ``sweep``/``sensitivity`` and rebuilds
 what it needs from the folder's ``manifest.json``. The page holds the scenario (its
-dimensions and levels, what varies across runs, sources, assumptions and actors),
-the outcome table, every chart and, for a run, the classic bargaining models beside
+dimensions and levels, meetings, events and rival proposals, what varies across
+runs, sources, assumptions and actors), the outcome table (and how often each rival
+proposal was adopted), every chart and, for a run, the classic bargaining models beside
 the simulation.
 
 The page makes no network request, so it opens the same offline, from an e-mail or
@@ -429,7 +430,8 @@ def _inline_svg(fig: Figure, prefix: str, label: str) -> str:
 
 
 def _scenario_section(s: Scenario) -> str:
-    """The dimensions and their levels, the proposal, the rule and any events."""
+    """The dimensions and their levels, the proposal, the rule and any events, meetings
+    and rival proposals."""
     a = s.arrays
     setter = s.actor(s.proposal.agenda_setter).label
     parts = [f"<p>{len(s.members)} members decide under the <strong>{_e(_rule_text(s))}"
@@ -466,6 +468,8 @@ def _scenario_section(s: Scenario) -> str:
                               if a.id in m.failure_cost) or "none")] for m in s.meetings]
         parts.append(_table(["Meeting", "Name", "Round", "Cost of failing there"], rows,
                             caption="Meetings at which the decision is due", numeric={2}))
+    if s.rivals:
+        parts.append(_rivals(s))
     if s.proposal.postponement > 0:
         parts.append(f"<p>The agenda setter may postpone the proposal: keeping it alive for "
                      f"a later meeting is worth to it {s.proposal.postponement:g} of what "
@@ -479,6 +483,29 @@ def _scenario_section(s: Scenario) -> str:
                      f'{_e(h.inputs_fixed)}; sources: {_e(", ".join(h.sources))}.</p>')
     parts.append(_uncertain_inputs(s))
     return "\n".join(parts)
+
+
+def _rivals(s: Scenario) -> str:
+    """The rival proposals: name, sponsor, first round, text, notes and sources."""
+    from .cli import OUTCOME_NAMES  # the outcome named as in the terminal summary
+
+    several = len(s.dimensions) > 1
+    rows = []
+    for r in s.rivals:
+        name = _e(r.label) + (f" <code>{_e(r.id)}</code>" if r.name else "")
+        sponsor = _e(s.actor(r.sponsor).label) if r.sponsor is not None else "none"
+        text = "<br>".join((f"{_e(dim.id)} " if several else "")
+                           + _point(s, k, float(r.text[dim.id]))
+                           for k, dim in enumerate(s.dimensions))
+        rows.append([name, sponsor, _e(str(r.round)), text, _e(r.notes),
+                     _source_refs(s, r.sources)])
+    intro = ("<p>Rival proposals are fixed texts tabled beside the agenda setter's: from "
+             "the round a rival is tabled in, the members respond to it as to the setter's "
+             "text; where several texts pass, the one a majority of the members prefers is "
+             f"adopted (the run ends <em>{_e(OUTCOME_NAMES['adopted_rival'])}</em>).</p>")
+    return intro + _table(["Rival", "Sponsor", "From round", "Text", "Notes", "Sources"],
+                          rows, caption="Rival proposals", numeric={2},
+                          table_id="rivals-table")
 
 
 def _uncertain_inputs(s: Scenario) -> str:
@@ -513,6 +540,8 @@ def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:
     table = _table(["Outcome", "Runs", "Share", "95% interval (Wilson)"], rows,
                    caption=f"Outcomes of {summary['runs']:,} runs", numeric={1, 2, 3},
                    table_id="outcome-table", short=True, total_last=True)
+    if "rivals" in summary:
+        table += "\n" + _rival_shares(summary)
 
     facts = []
     modal = summary["modal_adopted_scope"]
@@ -534,6 +563,20 @@ def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:
     scope = _table(["Dimension", "Adopted text (nearest level)", "Share of runs"], scope_rows,
                    caption="Where the adopted texts fell", numeric={2}, short=True)
     return "\n".join([table, fact_list, scope])
+
+
+def _rival_shares(summary: dict[str, Any]) -> str:
+    """How often each rival proposal was adopted, from ``summary()["rivals"]``."""
+    runs = summary["runs"]
+    rows = []
+    for rival_id, info in summary["rivals"].items():
+        name = _e(info["name"]) + (f" <code>{_e(rival_id)}</code>"
+                                   if info["name"] != rival_id else "")
+        rows.append([name, _e(f"{info['runs']:,}"), _e(_pct(info["adopted"])),
+                     _e(_interval(*info["ci95"]))])
+    return _table(["Rival proposal", "Runs adopted", "Share", "95% interval (Wilson)"], rows,
+                  caption=f"Rival proposals adopted, of {runs:,} runs", numeric={1, 2, 3},
+                  table_id="rival-table", short=True)
 
 
 def _models_section(prediction: Prediction, figures: _Figures) -> str:
@@ -590,6 +633,9 @@ def _sources(s: Scenario) -> str:
     for meeting in s.meetings:
         for ref in meeting.sources:
             cited.setdefault(ref, []).append(f"meeting {meeting.id}")
+    for rival in s.rivals:
+        for ref in rival.sources:
+            cited.setdefault(ref, []).append(f"rival {rival.id}")
     if s.history is not None:
         for ref in s.history.sources:
             cited.setdefault(ref, []).append("what happened")
@@ -617,7 +663,6 @@ def _actors(s: Scenario) -> str:
     in a collapsed ``<details>`` (opened for printing)."""
     a = s.arrays
     row_of = {actor_id: row for row, actor_id in enumerate(a.actor_ids)}
-    number = {src.id: n for n, src in enumerate(s.sources, start=1)}  # as in the list
     several = len(s.dimensions) > 1
     rows = []
     for actor in s.ordered_actors:
@@ -629,17 +674,24 @@ def _actors(s: Scenario) -> str:
             return "<br>".join(f"{_e(d)} {float(v):.2f}"
                                for d, v in zip(s.dimension_ids, values, strict=True))
 
-        refs = " ".join(f'<a href="#source-{_e(ref)}" title="{_e(ref)}">[{number[ref]}]</a>'
-                        if ref in number else _e(ref) for ref in actor.sources)
         name = f"{_e(actor.label)}" + (f" <code>{_e(actor.id)}</code>" if actor.name else "")
         rows.append([name, _e(actor.type), per_dim(a.position[row]), per_dim(a.salience[row]),
-                     _e(f"{float(a.capability[row]):.3g}"), _e(actor.notes), refs])
+                     _e(f"{float(a.capability[row]):.3g}"), _e(actor.notes),
+                     _source_refs(s, actor.sources)])
     table = _table(["Actor", "Type", "Ideal point", "Salience", "Capability", "Notes",
                     "Sources"], rows, caption="Actors, with defaults and groups applied",
                    numeric={4} if several else {2, 3, 4}, table_id="actor-table")
     members = len(s.members)
     return (f"<details>\n<summary>Actor notes: {members} members, {len(s.actors) - members} "
             f"other actors</summary>\n{table}\n</details>")
+
+
+def _source_refs(s: Scenario, refs: Iterable[str]) -> str:
+    """Links to sources in the list of sources, numbered as there ("[2]"); an id the
+    list lacks as plain text."""
+    number = {src.id: n for n, src in enumerate(s.sources, start=1)}
+    return " ".join(f'<a href="#source-{_e(ref)}" title="{_e(ref)}">[{number[ref]}]</a>'
+                    if ref in number else _e(ref) for ref in refs)
 
 
 def _design_section(sweep: _SweepInput) -> str:

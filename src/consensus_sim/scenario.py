@@ -376,6 +376,25 @@ class Pressure(_Strict):
     dimensions: tuple[str, ...] | None = None
 
 
+class Rival(_Strict):
+    """A rival proposal: a fixed text tabled beside the agenda setter's (a candidate for
+    a post, a competing draft). From ``round`` on, members respond to it in every round
+    as they do to the setter's text; where several texts pass, the members' pairwise
+    majorities choose between them (see docs/model.md, "Rival proposals")."""
+
+    id: Identifier
+    name: str = ""
+    text: dict[str, Fraction]
+    sponsor: str | None = None
+    round: Annotated[int, Field(ge=1)] = 1
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
 class Actor(ActorParams):
     """A member (votes) or a non-voting partner, external actor or chair."""
 
@@ -435,8 +454,8 @@ class History(_Strict):
     ``changes`` with its reason."""
 
     decided: IsoDate
-    outcome: Literal["adopted", "adopted_amended", "adopted_paid", "withdrawn", "deadlocked",
-                     "postponed"]
+    outcome: Literal["adopted", "adopted_amended", "adopted_paid", "adopted_rival",
+                     "withdrawn", "deadlocked", "postponed"]
     text: dict[str, Fraction] | None = None
     inputs_fixed: IsoDate
     sources: tuple[str, ...] = Field(min_length=1)
@@ -475,6 +494,7 @@ class Scenario(_Strict):
     actors: tuple[Actor, ...] = Field(min_length=1)
     events: tuple[Event, ...] = ()
     meetings: tuple[Meeting, ...] = ()
+    rivals: tuple[Rival, ...] = ()
     listens_to: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     assumptions: tuple[str, ...] = ()
@@ -581,6 +601,10 @@ class ScenarioArrays:
     #: each actor's reversion point, what it gets without agreement: its outside option
     #: where it has one, else the status quo, (n_actors, d)
     reversion: np.ndarray
+    #: rival proposals in order of their ids: ids, texts (V, d), first rounds (V,)
+    rival_ids: tuple[str, ...]
+    rivals: np.ndarray
+    rival_round: np.ndarray
 
     @property
     def member_ids(self) -> tuple[str, ...]:
@@ -638,6 +662,7 @@ def _resolve(s: Scenario) -> ScenarioArrays:
                        e.change, np.ix_(target_rows, dim_mask), dim_mask))
     setter = row[s.proposal.agenda_setter]
     payers = _payer_rows(s, row, setter)
+    rivals = sorted(s.rivals, key=lambda r: r.id)
     return ScenarioArrays(
         actor_ids=ids,
         n_members=n_members,
@@ -664,6 +689,10 @@ def _resolve(s: Scenario) -> ScenarioArrays:
         failure_cost=_failure_cost(s, row),
         reversion=np.array([[(a.outside_option or {}).get(d, s.status_quo[d]) for d in dims]
                             for a in ordered], dtype=float),
+        rival_ids=tuple(r.id for r in rivals),
+        rivals=np.array([[r.text[d] for d in dims] for r in rivals], dtype=float
+                        ).reshape(len(rivals), len(dims)),
+        rival_round=np.array([r.round for r in rivals], dtype=np.int64),
     )
 
 
@@ -1055,13 +1084,38 @@ def _check_references(s: Scenario, source: str) -> None:
                 fail(f"{base}.failure_cost.{actor}",
                      f"unknown actor; allowed: an actor id ({_few(ids)})")
         check_sources(f"{base}.sources", meeting.sources)
+    unique("rivals", "rival", (r.id for r in s.rivals))
+    texts: dict[tuple[float, ...], str] = {}
+    for rival in s.rivals:
+        base = f"rivals[{rival.id}]"
+        check_dims(f"{base}.text", rival.text, complete=True)
+        for dim in s.dimensions:
+            allowed = (s.status_quo[dim.id], s.proposal.position[dim.id])
+            if dim.binary and rival.text[dim.id] not in allowed:
+                fail(f"{base}.text.{dim.id}", f"{dim.id} is a yes/no dimension; allowed: "
+                     f"{' or '.join(f'{v:g}' for v in sorted(set(allowed)))}")
+        key = tuple(rival.text[d] for d in dims)
+        if key in texts:
+            fail(f"{base}.text", f"the same text as rival {texts[key]!r}; allowed: a text "
+                 "no other rival has")
+        texts[key] = rival.id
+        if rival.sponsor is not None and rival.sponsor not in ids:
+            fail(f"{base}.sponsor", f"unknown actor {rival.sponsor!r}; allowed: an actor id "
+                 f"({_few(ids)})")
+        within_rounds(f"{base}.round", rival.round)
+        check_sources(f"{base}.sources", rival.sources)
     if s.history is not None:
         h = s.history
         from .kernel import ADOPTED_OUTCOMES
 
+        if h.outcome == "adopted_rival" and not s.rivals:
+            fail("history.outcome", "'adopted_rival' needs a rival proposal; allowed: "
+                 "another outcome, or add `rivals`")
+
         if h.text is not None and h.outcome not in ADOPTED_OUTCOMES:
             fail("history.text", f"the outcome is {h.outcome!r}: no text was adopted; "
-                 "allowed: a text only with 'adopted', 'adopted_amended' or 'adopted_paid'")
+                 "allowed: a text only with 'adopted', 'adopted_amended', 'adopted_paid' or "
+                 "'adopted_rival'")
         if h.outcome in ("adopted_amended", "adopted_paid") and h.text is None:
             fail("history.text", "give the text adopted (a number for every dimension)")
         if h.text is not None:

@@ -59,6 +59,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "events": "Shocks that may fire during a run; ids must be unique.",
         "meetings": "Meetings at which the decision is due (summits), with what failing "
         "at each costs each actor; ids must be unique.",
+        "rivals": "Rival proposals tabled beside the agenda setter's text (competing "
+        "drafts, candidates for a post); ids must be unique and no two texts equal.",
         "history": "For a historical case: the real outcome and text, with sources and "
         "the date the inputs were fixed (see `consensus-sim backtest`).",
         "listens_to": "Persuasion: `listener: {source: weight}`, the listener a member "
@@ -156,6 +158,19 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "its round) costs it; 0 for actors not listed. A member that objects there pays "
         "it as part of its blocking cost; the setter weighs it when it tables a text.",
         "sources": "Ids from `sources` behind the meeting and its costs.",
+    },
+    "Rival": {
+        "": "A rival proposal: a fixed text members respond to, round by round, beside "
+        "the agenda setter's; where several texts pass, the one a majority of members "
+        "prefers wins (see [model.md](model.md#rival-proposals)).",
+        "id": "Names the rival; unique. Ties between rivals go by id.",
+        "name": "For people: the rival's name, shown in summaries and reports.",
+        "text": "The rival's text: a number in [0, 1] for every dimension (a yes/no "
+        "dimension takes one of its two answers); no two rivals share a text.",
+        "sponsor": "The actor id that tables it, for people; it does not amend the text.",
+        "round": "The first round in which it is on the table; at most `max_rounds`.",
+        "sources": "Ids from `sources` behind the rival and its text.",
+        "notes": "For people.",
     },
     "MajorityRule": {
         "type": "Selects this rule.",

@@ -61,7 +61,7 @@ __all__ = ["save_sweep_charts", "sensitivity_chart", "sweep_curve", "sweep_heatm
 #: each outcome in the order summaries list them.
 SWEEP_OUTCOMES = ("adopted_any", *DISPLAY_ORDER)
 #: Outcomes a curve leaves out, by default, where no point has them.
-_RARE = ("adopted_paid", "postponed")
+_RARE = ("adopted_paid", "adopted_rival", "postponed")
 
 #: How each outcome is named in a legend (one line each).
 SWEEP_OUTCOME_LABELS = {
@@ -74,7 +74,8 @@ SWEEP_OUTCOME_COLOURS = {"adopted_any": _BLACK, **OUTCOME_COLOURS}
 
 #: Markers of the outcomes, so that lines stay apart where colours are hard to tell.
 _MARKERS = {"adopted_any": "o", "adopted": "s", "adopted_amended": "D", "withdrawn": "^",
-            "postponed": "P", "deadlocked": "v", "adopted_paid": "X"}
+            "postponed": "P", "deadlocked": "v", "adopted_paid": "X",
+            "adopted_rival": "*"}
 
 #: Columns of the per-point table that are not parameters.
 _FIXED_COLUMNS = ("point", "runs", "mean_rounds")
@@ -194,6 +195,7 @@ _SHARE_TEXT = {
     "adopted": "Probability of adoption as proposed",
     "adopted_amended": "Probability of adoption with a scope change",
     "adopted_paid": "Probability of adoption as proposed with side payments",
+    "adopted_rival": "Probability that a rival proposal is adopted",
     "withdrawn": "Probability that the proposal is withdrawn",
     "postponed": "Probability that the proposal is postponed",
     "deadlocked": "Probability of deadlock",
@@ -238,7 +240,8 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
         parameter: the column (field path) to put on the x axis.
         ax: axes to draw into; a new figure when None.
         outcomes: which outcomes to draw, from :data:`SWEEP_OUTCOMES`; by default
-            all of them, but ``adopted_paid`` and ``postponed`` only where some point has them.
+            all of them, but ``adopted_paid``, ``adopted_rival`` and ``postponed`` only
+            where some point has them.
         title: first title line (e.g. the scenario's title); by default a generic one.
 
     Returns:

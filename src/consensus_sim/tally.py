@@ -23,23 +23,26 @@ if TYPE_CHECKING:
     from .scenario import Scenario
 
 _ADOPTED = tuple(OUTCOMES.index(name) for name in ADOPTED_OUTCOMES)
+_RIVAL = OUTCOMES.index("adopted_rival")
 #: How a yes/no dimension without labels is reported: kept at the status quo (the
 #: setter dropped it from the text), or as proposed.
 BINARY_LABELS = ("status quo (dropped)", "as proposed")
 
 
 #: The order in which summaries, reports and charts list the outcomes.
-DISPLAY_ORDER = ("adopted", "adopted_paid", "adopted_amended", "withdrawn", "postponed",
-                 "deadlocked")
+DISPLAY_ORDER = ("adopted", "adopted_paid", "adopted_amended", "adopted_rival", "withdrawn",
+                 "postponed", "deadlocked")
 
 
 def shown_outcomes(scenario: Scenario, counts: dict[str, int]) -> list[str]:
     """The outcomes a summary, report or chart lists, in :data:`DISPLAY_ORDER`:
     every one, but ``adopted_paid`` only where the scenario allows side payments,
-    and ``postponed`` only where the setter may postpone (or some run ended so)."""
+    ``adopted_rival`` only where it has rival proposals, and ``postponed`` only where
+    the setter may postpone (or some run ended so)."""
     a = scenario.arrays
     possible = {
         "adopted_paid": scenario.proposal.side_payments and bool(a.side.any()),
+        "adopted_rival": bool(scenario.rivals),
         "postponed": scenario.proposal.postponement > 0,
     }
     return [name for name in DISPLAY_ORDER if possible.get(name, True) or counts.get(name)]
@@ -64,6 +67,18 @@ def nearest_labels(scenario: Scenario, final: np.ndarray) -> list[list[str]]:
     return labels
 
 
+def rival_rows(scenario: Scenario, outcome: np.ndarray, final: np.ndarray) -> np.ndarray:
+    """Per run, the rival proposal adopted, as its row in order of rival ids (-1 where
+    none was): the rival whose text is the run's final text (rival texts differ)."""
+    a = scenario.arrays
+    rows = np.full(outcome.size, -1, dtype=np.int64)
+    won = np.flatnonzero(outcome == _RIVAL)
+    if won.size:
+        same = np.all(final[won, None, :] == a.rivals[None], axis=2)  # (n, V)
+        rows[won] = same.argmax(axis=1)
+    return rows
+
+
 def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054
                     ) -> tuple[float, float]:
     """Wilson's score interval for a binomial proportion (Wilson 1927), 95% by default."""
@@ -85,6 +100,7 @@ def increments(scenario: Scenario, outcome: np.ndarray, rounds: np.ndarray,
     won = final[adopted]
     labels = nearest_labels(scenario, won)
     made = paid > 0
+    rival = rival_rows(scenario, outcome, final)
     return {
         "runs": outcome.size,
         "outcomes": np.bincount(outcome, minlength=len(OUTCOMES)),
@@ -100,6 +116,7 @@ def increments(scenario: Scenario, outcome: np.ndarray, rounds: np.ndarray,
         "paid_sum": np.where(made, paid, 0.0).sum(axis=0),
         "fired": fired.sum(axis=0),
         "fired_adopted": (fired & adopted[:, None]).sum(axis=0),
+        "rivals": np.bincount(rival[rival >= 0], minlength=len(a.rival_ids)),
     }
 
 
@@ -123,6 +140,7 @@ class Tally:
     paid_sum: np.ndarray | None = None
     fired: np.ndarray | None = None
     fired_adopted: np.ndarray | None = None
+    rivals: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         a = self.scenario.arrays
@@ -138,6 +156,7 @@ class Tally:
         self.paid_sum = np.zeros(d)
         self.fired = np.zeros(n_events, np.int64)
         self.fired_adopted = np.zeros(n_events, np.int64)
+        self.rivals = np.zeros(len(a.rival_ids), np.int64)
 
     def add(self, outcome: np.ndarray, rounds: np.ndarray, final: np.ndarray,
             costliest: np.ndarray, opposed: np.ndarray, by_round: np.ndarray,
@@ -156,7 +175,7 @@ class Tally:
             self.label_counts[k].update(column)
         self.combos.update(counts["combos"])
         for name in ("final_sum", "opposed", "costliest", "by_round", "reached", "paid_runs",
-                     "paid_sum", "fired", "fired_adopted"):
+                     "paid_sum", "fired", "fired_adopted", "rivals"):
             array = getattr(self, name)
             array += counts[name]
 
@@ -218,6 +237,13 @@ class Tally:
                     "mean_amount_when_paid": _r(self.paid_sum[k] / self.paid_runs[k])
                     if self.paid_runs[k] else None,
                 } for k in side}
+        if s.rivals:
+            by_id = {r.id: r for r in s.rivals}
+            extra["rivals"] = {
+                rid: {"name": by_id[rid].label, "sponsor": by_id[rid].sponsor,
+                      "round": by_id[rid].round, "runs": int(c), "adopted": _r(c / n),
+                      "ci95": [_r(v) for v in wilson_interval(int(c), n)]}
+                for rid, c in zip(s.arrays.rival_ids, self.rivals, strict=True)}
         if s.events:
             extra["events"] = {}
             for j, event in enumerate(s.events):
