@@ -29,7 +29,7 @@ from consensus_sim.plots import (
     trajectory_chart,
 )
 
-from .conftest import DATA, trio_data
+from .conftest import DATA, headquarters_data, trio_data
 
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF"}
 
@@ -174,6 +174,19 @@ def test_trajectory_without_levels_uses_numbers(duo_result):
     ax = trajectory_chart(duo_result, dimension=1).axes[0]
     assert_allclose(ax.get_yticks(), [0, 0.25, 0.5, 0.75, 1])
     assert ax.get_ylabel() == "Common budget"
+
+
+def test_trajectory_of_a_yes_no_dimension_shows_the_share_at_each_answer():
+    # headquarters (docs/model.md, "Yes/no dimensions"): every run tables (1, 1), is
+    # blocked by B, and drops the headquarters in round 2: 100% then 0% keep it
+    result = run_ensemble(scenario_from_dict(headquarters_data()), runs=4, seed=0, jobs=1)
+    ax = trajectory_chart(result, dimension=1).axes[0]
+    (share,) = [line for line in ax.lines if line.get_label().startswith("share")]
+    assert_allclose(share.get_ydata(), [1.0, 0.0])
+    assert_allclose(ax.get_yticks(), [0.0, 1.0])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["status quo (dropped)",
+                                                            "as proposed"]
+    assert not [line for line in ax.lines if line.get_label().startswith("median")]
 
 
 @pytest.mark.parametrize("dimension", [-1, 2, True, "scope"])

@@ -278,7 +278,10 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
     negotiating at each round as a thick line (with how many runs are still
     negotiating written at each round tick), and the status quo as a dashed line.
     The y axis spans the dimension's range 0..1 and is labelled with its named levels
-    where the scenario gives some.
+    where the scenario gives some. On a yes/no dimension the thick line is the share
+    of the runs still negotiating whose text keeps the proposal's answer, drawn
+    between the two answers (0% at the status quo's, 100% at the proposal's), and
+    the two answers are the only ticks: a median could fall between them.
 
     Args:
         result: the ensemble to chart.
@@ -303,11 +306,24 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
     values = result.trajectory[:, :last, dimension].astype(float)  # (runs, last), NaN = over
     running = ~np.isnan(values)
     still = running.sum(axis=0)
-    median = np.array([np.median(values[running[:, r], r]) for r in range(last)])
+    status_quo = float(s.arrays.status_quo[dimension])
+    proposed = float(s.arrays.proposal[dimension])
+    if dim.binary:  # a yes/no question: the share at the proposal's answer, drawn
+        # between the two answers (a median could fall between them)
+        answers = np.array([status_quo, proposed])
+        kept = np.abs(values - proposed) <= np.abs(values - status_quo)
+        share = np.array([kept[running[:, r], r].mean() for r in range(last)])
+        centre = status_quo + share * (proposed - status_quo)
+        centre_label = (f"share of the runs still\nnegotiating at the proposal's\nanswer "
+                        f"({textwrap.fill(s.level_label(dimension, proposed), 24)}),\n"
+                        "their number above each point")
+    else:
+        centre = np.array([np.median(values[running[:, r], r]) for r in range(last)])
+        centre_label = ("median of the runs still\nnegotiating (their number\n"
+                        "above each point)")
     kept = len(result.rounds)  # a streamed ensemble keeps its first runs only
     shown = min(kept, max_lines)
     alpha = min(0.6, max(0.1, 10 / max(shown, 1)))  # fainter the more lines overlap
-    status_quo = float(s.arrays.status_quo[dimension])
 
     with _style():
         fig, ax = _axes(ax, (10.0, 5.8))
@@ -316,20 +332,23 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
         ax.add_collection(LineCollection(segments, colors=_BLUE, linewidths=_lw(0.8), alpha=alpha,
                                          gid="runs", zorder=2))
         ax.axhline(status_quo, color=_VERMILLION, linestyle="--", linewidth=_lw(2),
-                   label=f"status quo ({s.level_label(dimension, status_quo)})", zorder=3)
-        ax.plot(rounds, median, color=_BLACK, linewidth=_lw(3.2), marker="o", markersize=6,
-                label="median of the runs still\nnegotiating (their number\nabove each point)",
-                zorder=4)
+                   label="status quo" if dim.binary and not dim.levels  # labelled so
+                   else f"status quo ({s.level_label(dimension, status_quo)})", zorder=3)
+        ax.plot(rounds, centre, color=_BLACK, linewidth=_lw(3.2), marker="o", markersize=6,
+                label=centre_label, zorder=4)
         ticks = _round_ticks(ax, last)
         for r in ticks:
-            ax.annotate(f"{still[r - 1]:,}", (r, median[r - 1]), xytext=(0, 9),
+            ax.annotate(f"{still[r - 1]:,}", (r, centre[r - 1]), xytext=(0, 9),
                         textcoords="offset points", ha="center", va="bottom", fontsize=_pt(10.5),
                         color="#333333", zorder=5,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                               "alpha": 0.8})
         ax.set_xlim(0.7, last + 0.3)
         ax.set_ylim(-0.03, 1.08)  # room for the number of runs above round 1
-        if dim.levels:  # long labels wrapped, so that they leave the plot its width
+        if dim.binary:  # only the two answers exist
+            ax.set_yticks(answers, [textwrap.fill(s.level_label(dimension, v), 24)
+                                    for v in answers])
+        elif dim.levels:  # long labels wrapped, so that they leave the plot its width
             ax.set_yticks([lv.value for lv in dim.levels],
                           [textwrap.fill(lv.label, 24) for lv in dim.levels])
         else:
