@@ -12,7 +12,9 @@ $(VENV)/.installed: pyproject.toml scripts/find-python.sh
 	  py=$$(scripts/find-python.sh); echo "creating $(VENV) with $$py"; \
 	  "$$py" -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@echo "installing consensus-sim and its dependencies into $(VENV) (about 1.1 GB;"
+	@echo "several minutes on a slow network): pip lists each package as it fetches it"
+	$(PY) -m pip install --disable-pip-version-check -e ".[test]"
 	@touch $@
 
 # Bytecode for the package's own modules (an editable install has none, and where
@@ -23,13 +25,18 @@ venv: $(VENV)/.installed
 demo: venv
 	$(VENV)/bin/consensus-sim run nato_tokyo_office --out $(OUT)
 
-test: venv browser
+# In CI (CI=true) the browser test's Chromium is installed first; elsewhere `make
+# test` changes nothing outside the project, and the browser test skips with one
+# line (-rs prints it) when the browser is missing: `make browser` installs it.
+test: venv $(if $(filter true,$(CI)),browser)
 	$(VENV)/bin/ruff check src tests benchmarks scripts
-	$(PY) -m pytest -q tests notebooks --nbmake
+	$(PY) -m pytest -q -rs tests notebooks --nbmake
 
 # Debian's chromium for the dashboard's browser test (Playwright drives it; it never
-# downloads a browser of its own).
-browser:
+# downloads a browser of its own): installs a system package with apt-get (as root,
+# or with sudo), and caches Solara's front-end files in the venv.
+browser: venv
+	@echo "make browser: installs Debian's chromium with apt-get if it is missing (a system package)"
 	bash scripts/install-browser.sh
 
 lint: venv

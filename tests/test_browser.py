@@ -1,7 +1,10 @@
 """The dashboard end to end: its server in a subprocess, driven in headless Chromium.
 
 Needs Debian's Chromium at /usr/bin/chromium and Solara's front-end files (both set
-up by ``scripts/install-browser.sh``); Playwright never downloads a browser here.
+up by ``make browser``, i.e. ``scripts/install-browser.sh``); Playwright never
+downloads a browser here. On a person's machine a missing browser or unreachable
+front-end files skip the test with one line naming ``make browser``; in CI
+(``CI=true``, where ``make test`` installs both first) they fail it.
 ``CONSENSUS_SIM_SKIP_BROWSER=1`` skips the test. A screenshot of the page is saved
 to /tmp/consensus-sim-dashboard.png (on failure, to
 /tmp/consensus-sim-dashboard-failure.png), and also to ``CONSENSUS_SIM_SCREENSHOT``
@@ -31,20 +34,30 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-INSTALL = "run scripts/install-browser.sh (as root, or with sudo)"
+INSTALL = ("run `make browser` (it installs Debian's Chromium with apt-get, as root or "
+           "with sudo, and caches Solara's front-end files in .venv)")
+#: In CI the browser test must run: what is missing fails it rather than skip it.
+IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVER_START_TIMEOUT = 60.0  # seconds until the server must answer
 UI_TIMEOUT = 30_000  # milliseconds for the page to show what a click changed
 SCREENSHOT = Path("/tmp/consensus-sim-dashboard.png")
 FAILURE_SCREENSHOT = Path("/tmp/consensus-sim-dashboard-failure.png")
 
 
+def _missing(what: str) -> None:
+    """What the test needs is missing: fail in CI, skip (one line) elsewhere."""
+    if IN_CI:
+        pytest.fail(f"{what}: {INSTALL}", pytrace=False)
+    pytest.skip(f"{what}: {INSTALL} to run this test")
+
+
 def _needs_browser() -> None:
-    """Skip on request; otherwise fail, saying how to install what is missing."""
+    """Skip on request; otherwise skip or fail (see :func:`_missing`), saying how to
+    install what is missing."""
     if os.environ.get("CONSENSUS_SIM_SKIP_BROWSER") == "1":
         pytest.skip("CONSENSUS_SIM_SKIP_BROWSER=1")
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: {INSTALL} to install Debian's Chromium "
-                    "(or set CONSENSUS_SIM_SKIP_BROWSER=1 to skip this test)", pytrace=False)
+        _missing(f"{CHROMIUM} is missing")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -103,9 +116,8 @@ def _check_assets(url: str, page: str) -> None:
     for path in re.findall(r'src="/?(_solara/cdn/[^"]+\.js)"', page)[:2]:
         status, _ = _get(url + path, timeout=30.0)
         if status != 200:
-            pytest.fail(f"Solara's front-end file {path} answers {status}: this machine "
-                        f"cannot reach Solara's CDN; {INSTALL} to cache the files from the "
-                        "npm registry", pytrace=False)
+            _missing(f"Solara's front-end file {path} answers {status} (this machine "
+                     "cannot reach Solara's CDN)")
 
 
 def _stop(process: subprocess.Popen) -> None:
