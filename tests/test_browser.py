@@ -144,6 +144,8 @@ def test_dashboard_in_chromium(server):
             page.goto(server, wait_until="domcontentloaded", timeout=60_000)
             status, scope = page.locator(".cs-round"), page.locator(".cs-scope")
             expect(status).to_contain_text("Round 0 of 5", timeout=60_000)
+            expect(page).to_have_title(
+                f"{load_scenario('nato_tokyo_office').title} · consensus-sim dashboard")
 
             # One round (run 0 of seed 0, as most Tokyo runs): France objects, and the
             # Secretary General keeps the office for a later meeting rather than offer

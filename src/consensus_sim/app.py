@@ -978,7 +978,7 @@ def Page(dashboard: Dashboard | None = None) -> None:
             set_error(None)
         set_tick(lambda t: t + 1)
 
-    solara.Title("consensus-sim dashboard")
+    solara.Title(f"{dashboard.scenario.title} · consensus-sim dashboard")  # the tab's name
     solara.Style(_CSS)
     with solara.Column(margin=2, classes=["cs-dashboard"]):
         with solara.Div(classes=["cs-title"]):
