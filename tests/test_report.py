@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from consensus_sim import load_scenario, run_ensemble, scenario_from_dict
-from consensus_sim.cli import OUTCOME_NAMES, main
+from consensus_sim.cli import main
 from consensus_sim.errors import ScenarioError
+from consensus_sim.facts import OUTCOME_NAMES
 from consensus_sim.predict import predict
 from consensus_sim.report import build_report, write_report
 

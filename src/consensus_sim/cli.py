@@ -24,24 +24,6 @@ from . import __version__
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")  # before numpy is imported (by a command)
 
-OUTCOME_NAMES = {
-    "adopted": "adopted as proposed",
-    "adopted_amended": "adopted, scope changed",
-    "adopted_paid": "adopted, side payments",
-    "adopted_rival": "adopted, a rival proposal",
-    "withdrawn": "withdrawn",
-    "deadlocked": "deadlocked",
-    "postponed": "postponed to a later meeting",
-}
-
-
-def shown_outcomes(scenario: Any, counts: dict[str, int]) -> dict[str, str]:
-    """The outcomes a summary lists, named (see :func:`.tally.shown_outcomes`)."""
-    from .tally import shown_outcomes as shown
-
-    return {key: OUTCOME_NAMES[key] for key in shown(scenario, counts)}
-
-
 class InputError(click.ClickException):
     """Bad input from the user: one line, exit status 2."""
 
@@ -789,11 +771,11 @@ def format_summary(summary: dict[str, Any], spec) -> str:
     lines.append(f"{spec.title}")
     lines.append(f"{summary['runs']} runs, seed {summary['seed']}, {members} members, "
                  f"rule: {spec.rule.type}")
-    from .facts import ensemble_facts, varied_inputs
+    from .facts import ensemble_facts, named_outcomes, varied_inputs
 
     lines.append(varied_inputs(spec))
     lines.append("")
-    shown = shown_outcomes(spec, summary["counts"])
+    shown = named_outcomes(spec, summary["counts"])
     width = max(24, *(len(label) for label in shown.values()))  # the column stays aligned
     lines.append(f"  {'outcome':<{width}} {'share':>7}   95% interval")
     for key, label in shown.items():

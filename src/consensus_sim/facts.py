@@ -8,6 +8,24 @@ from typing import Any
 
 from .scenario import Scenario
 
+#: How the terminal summary and the report name each outcome.
+OUTCOME_NAMES = {
+    "adopted": "adopted as proposed",
+    "adopted_amended": "adopted, scope changed",
+    "adopted_paid": "adopted, side payments",
+    "adopted_rival": "adopted, a rival proposal",
+    "withdrawn": "withdrawn",
+    "deadlocked": "deadlocked",
+    "postponed": "postponed to a later meeting",
+}
+
+
+def named_outcomes(scenario: Scenario, counts: dict[str, int]) -> dict[str, str]:
+    """The outcomes a summary lists (:func:`.tally.shown_outcomes`), with their names."""
+    from .tally import shown_outcomes
+
+    return {key: OUTCOME_NAMES[key] for key in shown_outcomes(scenario, counts)}
+
 
 def percent(share: float) -> str:
     """A share of runs as every summary prints it: ``63.6%``."""

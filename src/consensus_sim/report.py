@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScenarioError
-from .facts import ensemble_facts, opposition, percent, varied_inputs
+from .facts import OUTCOME_NAMES, ensemble_facts, named_outcomes, opposition, percent, varied_inputs
 from .kernel import ADOPTED_OUTCOMES
 from .scenario import Scenario, bundled_scenarios, load_scenario, scenario_from_dict
 
@@ -487,7 +487,6 @@ def _scenario_section(s: Scenario) -> str:
 
 def _rivals(s: Scenario) -> str:
     """The rival proposals: name, sponsor, first round, text, notes and sources."""
-    from .cli import OUTCOME_NAMES  # the outcome named as in the terminal summary
 
     several = len(s.dimensions) > 1
     rows = []
@@ -526,10 +525,9 @@ def _uncertain_inputs(s: Scenario) -> str:
 
 def _outcomes_section(summary: dict[str, Any], s: Scenario) -> str:
     """The outcome table and the ensemble's key figures, from ``summary()``."""
-    from .cli import shown_outcomes  # the outcomes named as in the terminal summary
 
     rows = []
-    for key, name in shown_outcomes(s, summary["counts"]).items():
+    for key, name in named_outcomes(s, summary["counts"]).items():
         low, high = summary["ci95"][key]
         rows.append([_e(name), _e(f"{summary['counts'][key]:,}"),
                      _e(_pct(summary["outcomes"][key])),
