@@ -39,3 +39,20 @@ def test_a_missing_browser_skips_with_the_make_target_or_fails_in_ci(monkeypatch
     monkeypatch.setattr(test_browser, "IN_CI", in_ci)
     with pytest.raises(outcome, match="make browser"):
         test_browser._needs_browser()
+
+
+def test_the_bundled_scenarios_have_one_copy_packaged_from_the_top_level_folder():
+    import tomllib
+
+    from consensus_sim.backtest import history_folder
+    from consensus_sim.scenario import bundled_scenarios, scenario_folder
+
+    assert not (ROOT / "src" / "consensus_sim" / "scenarios").exists()  # no second copy
+    assert scenario_folder() == ROOT / "scenarios"
+    assert {p.parent for p in bundled_scenarios().values()} == {ROOT / "scenarios"}
+    assert history_folder() == ROOT / "scenarios" / "history"
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setuptools["package-dir"]["consensus_sim.scenarios"] == "scenarios"
+    assert setuptools["package-dir"]["consensus_sim.scenarios.history"] == "scenarios/history"
+    assert {"consensus_sim.scenarios", "consensus_sim.scenarios.history"} <= set(
+        setuptools["packages"])

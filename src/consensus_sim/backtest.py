@@ -44,9 +44,9 @@ TEXT_TOLERANCE = 0.05
 
 def history_folder() -> Path:
     """The backtest library installed with the package (``scenarios/history``)."""
-    from importlib import resources
+    from .scenario import scenario_folder
 
-    return Path(str(resources.files("consensus_sim") / "scenarios" / "history"))
+    return scenario_folder() / "history"
 
 
 def load_cases(folder: str | Path | None = None) -> list[tuple[Path, Scenario]]:

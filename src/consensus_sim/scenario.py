@@ -768,9 +768,19 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def scenario_folder() -> Path:
+    """The bundled scenarios' folder: the repository's top-level ``scenarios/``, which
+    a wheel installs as the package's ``consensus_sim/scenarios`` (pyproject.toml maps
+    it there) and a source checkout or editable install reads in place."""
+    installed = resources.files("consensus_sim") / "scenarios"
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
 def bundled_scenarios() -> dict[str, Path]:
     """The scenarios installed with the package, by name (the file's stem)."""
-    folder = resources.files("consensus_sim") / "scenarios"
+    folder = scenario_folder()
     return {
         Path(entry.name).stem: Path(str(entry))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
