@@ -76,6 +76,11 @@ def test_explain_from_a_results_folder_and_from_the_scenario_agree(trio, tmp_pat
     np.testing.assert_allclose([r["posterior_mean"] for r in a["inputs"]],
                                [r["posterior_mean"] for r in b["inputs"]], atol=1e-6)
     assert (tmp_path / "ex" / "explain.png").exists()
+    # a folder's runs are fixed: --runs, --seed and --jobs would be ignored, so they are refused
+    code, _, err = run_cli(capsys, "explain", str(out), "--given", "outcome=withdrawn",
+                           "--runs", "50", "--seed", "3")
+    assert code == 2 and "--runs, --seed apply only to a scenario" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(("given", "message"), [
@@ -117,9 +122,9 @@ def test_a_yes_no_dimension_is_observed_by_the_labels_runs_csv_shows(tmp_path, c
     drawn = pd.read_parquet(out / "drawn.parquet")
     shown = table["label_hq"] == "as proposed"
     assert set(table["label_hq"]) == set(BINARY_LABELS) and 0 < shown.sum() < len(table)
-    for source in (str(out), str(path)):
+    for source, options in ((str(out), ()), (str(path), ("--runs", "300", "--jobs", "1"))):
         code, stdout, err = run_cli(capsys, "explain", source, "--given", "final.hq=as proposed",
-                                    "--runs", "300", "--jobs", "1", "--json")
+                                    *options, "--json")
         assert code == 0, err
         result = json.loads(stdout)
         assert result["kept"] == int(shown.sum())

@@ -625,6 +625,14 @@ def explain(source: str, given: tuple[str, ...], runs: int, seed: int, jobs: int
     from . import explain as inference
 
     if Path(source).is_dir():
+        ctx = click.get_current_context()
+        given_options = [f"--{name}" for name in ("runs", "seed", "jobs")
+                         if ctx.get_parameter_source(name) is not
+                         click.core.ParameterSource.DEFAULT]
+        if given_options:  # a folder's runs are simulated already: they would be ignored
+            raise InputError(f"{source}: a results folder's runs are already simulated; "
+                             f"{', '.join(given_options)} apply only to a scenario "
+                             "(leave them out, or give the scenario instead)")
         result = _guard(inference.explain_folder, source, list(given))
     else:
         spec = _load(source)
@@ -646,10 +654,8 @@ def explain(source: str, given: tuple[str, ...], runs: int, seed: int, jobs: int
                f"runs ({100 * result.p_observation:.1f}%)")
     table = result.table.rename(columns={"ks_distance": "informed (KS)"})
     click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    from .explain import noise_distance
-
-    click.echo(f"Within noise: a KS distance below {noise_distance(result.runs, result.kept):.3f}"
-               f", what a random subset of {result.kept:,} runs shows 95% of the time.")
+    click.echo(f"Within noise: a KS distance below {result.noise:.3f}, what a random subset "
+               f"of {result.kept:,} runs shows 95% of the time.")
 
 
 @cli.command("import")

@@ -61,6 +61,7 @@ class Explanation:
     table: pd.DataFrame  # one row per input, most informed first
     prior: pd.DataFrame  # drawn inputs of every run
     posterior: pd.DataFrame  # drawn inputs of the kept runs
+    noise: float  # the KS distance a random subset of `kept` runs stays below 95% of the time
 
     @property
     def p_observation(self) -> float:
@@ -195,7 +196,7 @@ def explain(scenario: Scenario, runs: pd.DataFrame, drawn: pd.DataFrame,
     table = pd.DataFrame(rows).sort_values(["ks_distance", "input"], ascending=[False, True],
                                            kind="stable").reset_index(drop=True)
     return Explanation(scenario, dict(given), len(runs), kept, table,
-                       drawn[inputs], drawn.loc[keep, inputs])
+                       drawn[inputs], drawn.loc[keep, inputs], noise)
 
 
 def noise_distance(runs: int, kept: int) -> float:
