@@ -179,6 +179,90 @@ def test_nash_with_the_status_quo_as_disagreement_point():
     assert_allclose(result.position, [0.5])
 
 
+def imported(tmp_path, rows, gamma=None, **options) -> Scenario:
+    """A one-issue BDM CSV file (actor, capability, position, salience on 0-100),
+    imported as the importer does it: no status quo in the data, so a placeholder at
+    the lower end of the scale."""
+    from consensus_sim.importers import import_bdm_csv
+
+    path = tmp_path / "issue.csv"
+    path.write_text("Actor,Capability,Position,Salience\n"
+                    + "".join(f"{a},{c},{x},{s}\n" for a, c, x, s in rows))
+    data = import_bdm_csv(path, **options)
+    if gamma is not None:
+        data["defaults"] = {**data.get("defaults", {}), "gamma": gamma}
+    return scenario_from_dict(data)
+
+
+NORTH, SOUTH, CENTRE = ("North", 40, 10, 90), ("South", 60, 90, 40), ("Centre", 30, 50, 70)
+
+
+def test_nash_on_a_one_issue_file_without_a_status_quo(tmp_path):
+    # On [0, 1] (10 to 90) North sits at 0 (capability 40, salience 0.9) and South at
+    # 1 (60, 0.4); the file has no status quo, so each bargains from its worst
+    # outcome on the range: North's is 1, South's 0. With linear utility the gains are
+    # 0.9 (1 - x) and 0.4 x; with weights 0.4 and 0.6 the log-sum 0.4 ln(1 - x) +
+    # 0.6 ln x (the saliences only add constants) peaks at x = 0.6: 10 + 80 * 0.6 = 58.
+    # Bargaining from the placeholder (North's own position) gave 10, North's ideal.
+    two = imported(tmp_path, [NORTH, SOUTH], gamma=1.0)
+    result = nash_bargaining(two)
+    assert result.detail["disagreement"] == "worst" and result.detail["feasible"]
+    assert_allclose(result.on_scale(two), [58.0], atol=1e-5)
+    # Centre (30, 50, 0.7) adds 0.7 min(x, 1 - x): below 1/2 the log-sum 4 ln(1 - x)
+    # + 9 ln x peaks at 9/13 > 1/2, above 1/2 7 ln(1 - x) + 6 ln x peaks at 6/13 < 1/2:
+    # the solution is the kink, Centre's position, 50.
+    three = imported(tmp_path, [NORTH, SOUTH, CENTRE], gamma=1.0)
+    assert_allclose(nash_bargaining(three).on_scale(three), [50.0], atol=1e-5)
+    # Quadratic utility (the default): gains 0.9 (1 - x^2) and 0.4 (1 - (1 - x)^2);
+    # the first-order condition 0.4 x^2 (2 - x) = 0.6 (1 - x)^2 (1 + x) is the cubic
+    # x^3 - 1.4 x^2 - 0.6 x + 0.6 = 0, with one root in (0, 1), x = 0.5605.
+    quadratic = imported(tmp_path, [NORTH, SOUTH])
+    root = [r.real for r in np.roots([1.0, -1.4, -0.6, 0.6]) if 0 < r.real < 1]
+    assert_allclose(nash_bargaining(quadratic).position, root, atol=1e-6)
+
+
+def test_a_status_quo_given_when_importing_is_the_disagreement_point(tmp_path):
+    # North and South on both sides of a status quo of 50: no move helps both.
+    scenario = imported(tmp_path, [NORTH, SOUTH], gamma=1.0, status_quo=50)
+    result = nash_bargaining(scenario)
+    assert result.detail["disagreement"] == "status_quo" and not result.detail["feasible"]
+    assert_allclose(result.on_scale(scenario), [50.0])
+    # and asked for, the placeholder is still used
+    placeholder = nash_bargaining(imported(tmp_path, [NORTH, SOUTH]), disagreement="status_quo")
+    assert_allclose(placeholder.position, [0.0])
+
+
+def test_nash_takes_each_range_over_the_actors_with_a_stake_in_it():
+    # M0 and M1 (equal, linear utility) care only about d0, at 0.3 and 0.7; M2 cares
+    # only about d1 and sits at 0 on d0 (salience 0: a placeholder). The worst
+    # outcomes on d0's range [0.3, 0.7] give gains 0.7 - x and x - 0.3: the product
+    # peaks at 0.5. Counting M2's 0 in the range made M1's worst outcome 0 instead of
+    # 0.3, its gain x, and the solution 0.35.
+    positions = [[0.3, 0.5], [0.7, 0.5], [0.0, 0.5]]
+    saliences = [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+    for placeholder in (0.0, 0.4, 1.0):
+        positions[2][0] = placeholder
+        scenario = council(positions, saliences, gamma=1.0)
+        result = nash_bargaining(scenario, disagreement="worst")
+        assert result.position[0] == pytest.approx(0.5, abs=1e-6)
+        assert result.detail["bargainers"] == ["M0", "M1"]  # M2 can gain nothing on d1
+
+
+def test_a_status_quo_left_at_a_scales_end_on_one_issue_is_not_bargained_from(tmp_path):
+    # Only the first issue's status quo is given; the second is the importer's
+    # placeholder at the lower end, where the actor at 0 would hold a veto.
+    from consensus_sim.importers import import_decide
+
+    path = tmp_path / "two.txt"
+    path.write_text("#A\tN\tNorth\n#A\tS\tSouth\n#P\tp\tP\n#P\tq\tQ\n"
+                    "#D\tN\tp\t0\t0.5\t1\n#D\tS\tp\t10\t0.5\t1\n"
+                    "#D\tN\tq\t0\t0.5\t1\n#D\tS\tq\t10\t0.5\t1\n")
+    scenario = scenario_from_dict(import_decide(path, status_quo={"p": 5}))
+    result = nash_bargaining(scenario)
+    assert result.detail["disagreement"] == "worst"
+    assert_allclose(result.position, [0.5, 0.5], atol=1e-6)  # symmetric: the middle
+
+
 # --------------------------------------------------------------------------- by hand
 
 

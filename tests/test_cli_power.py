@@ -53,3 +53,49 @@ def test_power_error_is_one_line(capsys):
     code, _, err = run_cli(capsys, "power", "nato_tokyo_office", "--method", "monte-carlo",
                            "--samples", "100")
     assert code == 2 and err.count("\n") == 1 and "use method='exact'" in err
+
+
+def thousand(rule: dict, weight=None) -> dict:
+    """A council of 1,000 members under ``rule``, weights 1.0 to 10.6 when weighted."""
+    ids = [f"M{i}" for i in range(1000)]
+    return {
+        "title": "A thousand members",
+        "dimensions": [{"id": "text"}],
+        "status_quo": {"text": 0.0},
+        "proposal": {"position": {"text": 1.0}, "agenda_setter": "M0"},
+        "rule": rule,
+        "defaults": {"position": {"text": 1.0}, "salience": {"text": 1.0}},
+        "actors": [{"id": a, **({"weight": 1.0 + (i % 97) / 10} if weight else {})}
+                   for i, a in enumerate(ids)],
+    }
+
+
+@pytest.mark.parametrize(("rule", "weighted", "first", "then"), [
+    # 998 of 1,000: no sampled coalition swings, counting is cheap
+    ({"type": "majority", "threshold": 0.998, "inclusive": True}, False, "monte-carlo",
+     "exact"),
+    # weights to one decimal: no table fits them, sampling swings often near half
+    ({"type": "qualified_majority", "member_share": 0.5, "weight_share": 0.5,
+      "blocking_minority": 0}, True, "exact", "monte-carlo"),
+])
+def test_power_advice_at_a_thousand_members_leads_forward(tmp_path, capsys, rule, weighted,
+                                                          first, then):
+    path = tmp_path / "thousand.yaml"
+    path.write_text(yaml.safe_dump(thousand(rule, weighted)))
+    code, _, err = run_cli(capsys, "power", str(path), "--method", first, "--samples", "500")
+    assert code == 2 and err.count("\n") == 1 and err.startswith(f"{path}: ")
+    assert f"use method='{then.replace('-', ' ')}'" in err
+    code, out, err = run_cli(capsys, "power", str(path), "--method", then, "--samples", "500",
+                             "--json")
+    assert code == 0, err
+    assert json.loads(out)["method"] == then.replace("-", " ")
+
+
+def test_power_says_when_neither_method_can(tmp_path, capsys):
+    path = tmp_path / "thousand.yaml"
+    path.write_text(yaml.safe_dump(thousand({"type": "qualified_majority"}, weight=True)))
+    for method in ("monte-carlo", "auto"):
+        code, _, err = run_cli(capsys, "power", str(path), "--method", method,
+                               "--samples", "500")
+        assert code == 2 and err.count("\n") == 1
+        assert "neither method" in err and "use method=" not in err

@@ -10,6 +10,7 @@ decision model", Journal of Theoretical Politics 23(4): 510-531, Table 1.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -291,6 +292,34 @@ def test_forecast_applies_the_model_per_dimension(run):
     json.dumps(result.detail)  # JSON-ready
 
 
+def test_an_actor_without_a_stake_in_an_issue_is_left_out_of_its_game(run):
+    # A Commission that cares only about the mirrored issue: on "years" (salience 0)
+    # it would widen nothing, but it would still be challenged, challenge others and
+    # shift their risks. Left out, the run on "years" is the published ten actors'.
+    data = _emission_scenario()
+    data["actors"].append({"id": "Commission", "type": "member", "capability": 0.2,
+                           "position": {"years": 0.5, "mirror": 0.5},
+                           "salience": {"years": 0.0, "mirror": 0.5}})
+    result = forecast(scenario_from_dict(data))
+    assert result.detail["left_out"] == {"years": ["Commission"], "mirror": []}
+    assert_allclose(np.array(result.detail["median"]["years"]) * 6 + 4, run.median,
+                    atol=1e-9)
+    assert "Commission" not in {m[k] for rnd in result.detail["moves"]["years"]
+                                for m in rnd for k in ("actor", "challenger")}
+    # wherever the Commission stands on "years", the forecast is the same
+    data["actors"][-1]["position"]["years"] = 1.0
+    assert_allclose(forecast(scenario_from_dict(data)).position, result.position, atol=1e-12)
+
+
+def test_an_issue_nobody_cares_about_is_played_by_everyone():
+    data = _emission_scenario()
+    for actor in data["actors"]:
+        actor["salience"]["mirror"] = 0.0
+    result = forecast(scenario_from_dict(data))
+    assert result.detail["left_out"]["mirror"] == []
+    assert result.detail["median"]["mirror"][0] == pytest.approx(0.5)  # the plain median
+
+
 def test_forecast_passes_choices_on():
     scenario = scenario_from_dict(_emission_scenario())
     result = forecast(scenario, rounds=2, outcome="mean")
@@ -307,3 +336,75 @@ def test_forecast_of_members_only():
     assert members.detail["actors"] == "members"
     assert "UK" not in {m["actor"] for rnd in members.detail["moves"]["years"] for m in rnd}
     assert not np.allclose(members.detail["mean"]["years"], everyone.detail["mean"]["years"])
+
+
+# --------------------------------------------------------------------------- ties
+
+
+def _in_order(order, x, c, s, rounds=4):
+    """Run the model with the actors listed in ``order``; positions back in input order."""
+    order = np.asarray(order)
+    res = expected_utility_model(x[order], c[order], s[order], rounds=rounds)
+    return res, res.positions[:, np.argsort(order)]
+
+
+def test_equal_expected_utilities_are_a_tie_whatever_the_order_of_actors():
+    # Mirror images about 0.5: A (0.21) and D (0.79) have capability 2 and salience
+    # 0.5, B (0.46) and C (0.54) capability 3 and salience 0.8. A's expected utility of
+    # challenging D is then exactly D's of challenging A (0.9426 each, as A sees them):
+    # a tie, so no confrontation. The code as found compared the two floating-point
+    # sums, and with the actors listed D, C, B, A rounding made D's larger by 3e-16:
+    # A "lost a confrontation" and moved to 0.79, and the median moved from 0.46 to
+    # 0.54. Now nobody moves, whatever the order.
+    x, c, s = np.array([0.21, 0.46, 0.54, 0.79]), np.array([2.0, 3, 3, 2]), np.array(
+        [0.5, 0.8, 0.8, 0.5])
+    first, _ = _in_order([0, 1, 2, 3], x, c, s)
+    assert first.expected_utility[0][0, 3] == pytest.approx(first.threat[0][0, 3], abs=1e-12)
+    for order in itertools.permutations(range(4)):
+        res, positions = _in_order(order, x, c, s)
+        assert all(moves == () for moves in res.moves), order
+        assert_array_equal(positions, np.tile(x, (5, 1)))
+        assert_array_equal(res.median, first.median)
+        assert_allclose(res.mean, first.mean, rtol=0, atol=1e-15)
+
+
+def test_equally_good_offers_toward_different_positions_cancel():
+    # The centre actor (0.5) loses a confrontation to 0.1 and to 0.9 alike, equally far
+    # away: the code as found took the challenger listed first, so the order of the
+    # actors decided where it went. Now equal pulls in opposite directions cancel.
+    x = np.array([0.1, 0.35, 0.5, 0.65, 0.9])
+    c, s = np.array([1.0, 2, 3, 2, 1]), np.array([0.5, 0.8, 0.3, 0.8, 0.5])
+    for order in ([0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 4, 1, 3]):
+        res, positions = _in_order(order, x, c, s, rounds=3)
+        assert_array_equal(positions, np.tile(x, (4, 1)))
+        assert_array_equal(res.median, [0.5] * 4)
+
+
+@st.composite
+def mirrored(draw):
+    """Actors in mirror-image pairs about 0.5 (positions in hundredths), perhaps one
+    at 0.5: every tie in such a case is exact, and rounding alone can break it."""
+    pairs = draw(st.lists(st.integers(1, 49), min_size=2, max_size=3, unique=True))
+    c = draw(st.lists(st.sampled_from([1.0, 2.0, 3.0]), min_size=len(pairs),
+                      max_size=len(pairs)))
+    s = draw(st.lists(st.sampled_from([0.3, 0.5, 0.6, 0.8, 0.9]), min_size=len(pairs),
+                      max_size=len(pairs)))
+    half = np.array(sorted(pairs)) / 100
+    x = np.concatenate([half, (100 - np.array(sorted(pairs)))[::-1] / 100])
+    c_all, s_all = np.concatenate([c, c[::-1]]), np.concatenate([s, s[::-1]])
+    if draw(st.booleans()):
+        k = len(pairs)
+        x, c_all, s_all = np.insert(x, k, 0.5), np.insert(c_all, k, 2.0), np.insert(s_all, k, 0.4)
+    return x, c_all, s_all
+
+
+@given(mirrored(), st.randoms(use_true_random=False))
+def test_the_run_does_not_depend_on_the_order_of_actors(case, random):
+    x, c, s = case
+    order = list(range(len(x)))
+    random.shuffle(order)
+    base, positions = _in_order(range(len(x)), x, c, s)
+    shuffled, shuffled_positions = _in_order(order, x, c, s)
+    assert_allclose(shuffled_positions, positions, rtol=0, atol=1e-12)
+    assert_allclose(shuffled.median, base.median, rtol=0, atol=1e-12)
+    assert_allclose(shuffled.mean, base.mean, rtol=0, atol=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import time
 from fractions import Fraction
 
@@ -411,3 +412,137 @@ def test_a_game_in_which_no_vote_decides_is_refused():
 def test_winning_needs_one_column_per_member():
     with pytest.raises(ValueError, match="one column per member"):
         winning(unsc())(np.ones((2, 3), dtype=bool))
+
+
+# --------------------------------------------------------------------------- beyond 62 members
+
+
+def apex_game(n):
+    """The apex game: a big member A (weight n - 2) and n - 1 members of weight 1; a
+    coalition wins with n - 1 of the 2n - 3 weight, i.e. A and any small member, or
+    every small member."""
+    share = (n - 1) / (2 * n - 3)
+    return council([float(n - 2)] + [1.0] * (n - 1),
+                   {"type": "qualified_majority", "member_share": 0.0,
+                    "weight_share": share, "blocking_minority": 0})
+
+
+@pytest.mark.parametrize("n", [5, 62, 63, 80, 120])
+def test_apex_game_is_counted_exactly_at_any_size(n):
+    # By hand: A swings every non-empty set of small members but the full one,
+    # 2^(n-1) - 2 coalitions; a small member swings {A} and the n - 2 other small
+    # members, 2 coalitions. A is pivotal unless it joins first or last: (n - 2) / n;
+    # the small members share the rest, 2 / (n (n - 1)) each. Counts pass 2^63 at 65.
+    result = power_indices(apex_game(n), method="exact")
+    raw = [2 ** (n - 1) - 2] + [2] * (n - 1)
+    assert [int(r) for r in result.banzhaf_raw] == raw
+    total = sum(raw)
+    assert result.banzhaf.tolist() == [r / total for r in raw]  # correctly rounded
+    assert result.shapley_shubik[0] == pytest.approx((n - 2) / n, rel=1e-15)
+    np.testing.assert_allclose(result.shapley_shubik[1:], 2 / (n * (n - 1)), rtol=1e-15)
+    assert np.all(result.banzhaf > 0) and np.all(result.shapley_shubik > 0)
+
+
+@pytest.mark.parametrize("n", [62, 63, 101, 121])
+def test_simple_majority_of_many_equal_members_is_exact(n):
+    # More than half must agree, n // 2 + 1 members: a member swings exactly the
+    # coalitions of n // 2 others. At 62 members the swings add up to 62 C(61, 31),
+    # about 1.4e19, more than int64 holds.
+    result = power_indices(council([1.0] * n, {"type": "majority"}), method="exact")
+    assert [int(r) for r in result.banzhaf_raw] == [math.comb(n - 1, n // 2)] * n
+    np.testing.assert_allclose(result.banzhaf, 1 / n, rtol=1e-15)
+    np.testing.assert_allclose(result.shapley_shubik, 1 / n, rtol=1e-15)
+
+
+@pytest.mark.parametrize("n", [62, 80, 120])
+def test_exact_agrees_with_monte_carlo_for_62_to_120_weighted_members(n):
+    # Weights 2..9 under the default double majority (55% of members, 65% of weight).
+    # Monte Carlo error: with 20,000 samples every estimate has a standard error of at
+    # most about 0.001; each of the 2n differences must lie within 5 of its standard
+    # errors (the chance that any of 240 honest estimates lies further is about 1e-4).
+    scenario = council([float(2 + (7 * i) % 8) for i in range(n)],
+                       {"type": "qualified_majority"})
+    exact = power_indices(scenario, method="exact")
+    assert exact.method == "exact"
+    assert np.all(exact.banzhaf > 0) and np.all(exact.shapley_shubik > 0)
+    assert exact.banzhaf.sum() == pytest.approx(1, abs=1e-12)
+    assert exact.shapley_shubik.sum() == pytest.approx(1, abs=1e-12)
+    sampled = power_indices(scenario, method="monte carlo", samples=20_000, seed=1)
+    assert np.all(np.abs(sampled.banzhaf - exact.banzhaf) <= 5 * sampled.banzhaf_se)
+    assert np.all(np.abs(sampled.shapley_shubik - exact.shapley_shubik)
+                  <= 5 * sampled.shapley_shubik_se)
+
+
+def test_counts_beyond_int64_are_json_ready():
+    data = json.loads(json.dumps(power_indices(apex_game(120), method="exact").to_dict()))
+    assert data["members"]["M0"]["banzhaf_raw"] == 2**119 - 2
+    assert data["members"]["M1"]["banzhaf_raw"] == 2
+
+
+# --------------------------------------------------------------------------- which method
+
+
+THOUSAND = 1_000
+# Four games of 1,000 members: counting exactly and sampling each fail on some.
+ADVICE_GAMES = {
+    # 998 of 1,000 must agree: swings too rare to sample, cheap to count
+    "near unanimity": ({"type": "majority", "threshold": 0.998, "inclusive": True}, False),
+    # weights to one decimal: no table fits them, but coalitions near half swing often
+    "weighted half": ({"type": "qualified_majority", "member_share": 0.5,
+                       "weight_share": 0.5, "blocking_minority": 0}, True),
+    # weights to one decimal and 55% of members: neither method can
+    "weighted double majority": ({"type": "qualified_majority"}, True),
+    "consensus": ({"type": "consensus"}, False),
+}
+
+
+def advised(message):
+    """The method an error message advises, or None."""
+    found = re.search(r"use method='(exact|monte carlo)'", message)
+    return found and found.group(1)
+
+
+@pytest.mark.parametrize("game", list(ADVICE_GAMES))
+@pytest.mark.parametrize("first", ["exact", "monte carlo", "auto"])
+def test_following_the_advice_never_leads_back(game, first):
+    rule, weighted = ADVICE_GAMES[game]
+    weights = [1.0 + (i % 97) / 10 for i in range(THOUSAND)] if weighted else [1.0] * THOUSAND
+    scenario = council(weights, rule)
+    tried, method = [], first
+    while method is not None:
+        assert method not in tried, f"the advice leads back to {method!r} after {tried}"
+        tried.append(method)
+        try:
+            result = power_indices(scenario, method=method, samples=2_000)
+        except ValueError as exc:
+            method = advised(str(exc))
+            if method is None:
+                assert "neither method" in str(exc)
+        else:
+            assert result.shapley_shubik.sum() == pytest.approx(1)
+            break
+    assert len(tried) <= 2
+
+
+def test_the_advice_names_the_cost_it_rests_on():
+    from consensus_sim.power import MAX_EXACT_SECONDS, exact_plan
+
+    # 100 members, weights 1.00 to 1.96 on a grid of 0.01: Python integers on a table of
+    # 101 x 14,660 cells, about 6e8 additions, an estimated 19 s
+    scenario = council([1.0 + (i % 97) / 100 for i in range(100)],
+                       {"type": "qualified_majority"})
+    plan = exact_plan(simple_game(scenario))
+    assert plan.arithmetic == "python" and plan.seconds > MAX_EXACT_SECONDS
+    assert plan.problem.endswith(f"an estimated {plan.seconds:,.0f} s (at most 10 s)")
+    with pytest.raises(ValueError, match=r"\(at most 10 s\); use method='monte carlo'"):
+        power_indices(scenario, method="exact")
+    assert power_indices(scenario, samples=2_000).method == "monte carlo"
+
+
+def test_auto_counts_exactly_when_sampling_finds_no_swing():
+    scenario = council([1.0] * 40, {"type": "majority", "threshold": 0.95, "inclusive": True})
+    with pytest.raises(ValueError, match="use method='exact'"):
+        power_indices(scenario, method="monte carlo", samples=1_000)
+    result = power_indices(scenario, samples=1_000)  # auto: 40 members, more than 30
+    assert result.method == "exact"
+    np.testing.assert_allclose(result.shapley_shubik, 1 / 40, rtol=1e-14)

@@ -69,3 +69,20 @@ def test_import_decide_and_bdm_csv(tmp_path, capsys):
     code, _, err = run_cli(capsys, "import", str(bad), "--from", "bdm-csv", "-o",
                            str(tmp_path / "x.yaml"))
     assert code == 2 and err.count("\n") == 1 and "line 2" in err
+
+
+def test_predict_json_gives_the_expected_utility_model_per_round(capsys):
+    # The weighted median and mean of each round on the emission case (years; round 0
+    # is the input), as the replication of Scholz's code prints them
+    # (tests/test_expected_utility.py, REPLICATION).
+    from .test_expected_utility import REPLICATION
+
+    code, out, err = run_cli(capsys, "predict", "eu_emissions_1994", "--runs", "20", "--jobs",
+                             "1", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    rounds = data["expected_utility_rounds"]["delay"]
+    assert rounds["median"] == pytest.approx([m for m, _ in REPLICATION], abs=1e-4)
+    assert rounds["mean"] == pytest.approx([m for _, m in REPLICATION], abs=1e-4)
+    forecast = next(row for row in data["forecasts"] if row["model"] == "expected_utility")
+    assert forecast["delay"] == rounds["median"][-1]

@@ -25,8 +25,16 @@ holders with generating functions (Bilbao, Fernandez, Jimenez Losada & Lopez 200
 "Generating functions for computing power indices efficiently", TOP 8(2); Matsui &
 Matsui 2000, "A survey of algorithms for calculating power indices of weighted
 majority games", J. Operations Research Soc. Japan 43(1)), never by listing the 2^n
-coalitions or the n! orders. Beyond ``max_exact`` members (30 by default) the
-indices are estimated by seeded Monte Carlo, with standard errors.
+coalitions or the n! orders. The counts are exact integers of any size: 64-bit up to
+62 members, Python integers beyond (there are 2^n coalitions). Beyond ``max_exact``
+members (30 by default) the indices are estimated by seeded Monte Carlo, with
+standard errors.
+
+Which method can serve is one rule (:func:`exact_plan`): counting exactly is offered
+when its table fits in memory and its estimated time, from the number of additions it
+takes, stays within :data:`MAX_EXACT_SECONDS`; otherwise only sampling is. Advice in an
+error names the other method only when that method can serve, so following it never
+leads back.
 """
 
 from __future__ import annotations
@@ -55,14 +63,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "MAX_EXACT_SECONDS",
     "METHODS",
     "ExactIndices",
+    "ExactPlan",
     "PowerIndices",
     "SampledIndices",
     "SimpleGame",
+    "SwingsTooRare",
     "WeightGrid",
     "coalition_counts",
     "exact_indices",
+    "exact_plan",
     "monte_carlo_indices",
     "power_indices",
     "simple_game",
@@ -73,12 +85,30 @@ __all__ = [
 
 METHODS = ("auto", "exact", "monte carlo")
 
-#: Largest counting table (sizes x weight units x veto counts) the exact method builds.
-#: Each cell is an int64, and a few tables of this size live at once: about 50 MB.
+#: Largest counting table (sizes x weight units x veto counts) the exact method builds,
+#: and largest table of swing counts (members x coalition sizes). A few tables of this
+#: size live at once: about 50 MB of int64, some hundreds of MB of Python integers.
 MAX_DP_CELLS = 2_000_000
 
-#: Most members the exact method takes: coalition counts reach 2^n and live in int64.
-EXACT_LIMIT = 62
+#: Most members whose coalition counts fit int64: a count of coalitions of one size is
+#: at most C(n, n/2) < 2^62, a member's swings at most 2^(n-1). Beyond, the counts are
+#: Python integers (numpy object arrays), exact at any size but slower.
+INT64_MEMBERS = 62
+
+#: Longest estimated time, in seconds, for which the exact method is offered.
+MAX_EXACT_SECONDS = 10.0
+
+#: Estimated seconds per cell addition of the counting tables in int64; in Python
+#: integers, a base cost plus a cost per member (the counts have up to n bits); and
+#: per swing count turned into the indices, which happens in Python, one count at a
+#: time. Measured on one laptop core (2025) and rounded up.
+SECONDS_PER_INT64_ADDITION = 2.5e-9
+SECONDS_PER_PYTHON_ADDITION = (2e-8, 1e-10)
+SECONDS_PER_SWING_COUNT = 3e-7
+
+#: Fewest grid units per member when weights must be rounded to fit the table: with
+#: 100, a member of average weight is moved by at most 0.5% of its weight.
+MIN_UNITS_PER_MEMBER = 100
 
 #: Finest decimal unit tried when looking for an exact integer grid of the weights.
 _MAX_DECIMALS = 6
@@ -290,12 +320,15 @@ def coalition_counts(units: np.ndarray, veto: np.ndarray) -> np.ndarray:
         veto: True for each veto player.
 
     Returns:
-        An int64 array of shape (n + 1, sum(units) + 1, sum(veto) + 1).
+        An array of shape (n + 1, sum(units) + 1, sum(veto) + 1): int64 up to
+        :data:`INT64_MEMBERS` members, Python integers (dtype object) beyond, so that
+        no count overflows.
     """
     units = np.asarray(units, dtype=np.int64)
     flags = np.asarray(veto, dtype=bool).astype(np.int64)
     n = units.size
-    counts = np.zeros((n + 1, int(units.sum()) + 1, int(flags.sum()) + 1), dtype=np.int64)
+    counts = np.zeros((n + 1, int(units.sum()) + 1, int(flags.sum()) + 1),
+                      dtype=_count_type(n))
     counts[0, 0, 0] = 1
     top_w = top_v = 0  # the largest weight and veto count reached so far
     for j, (wj, vj) in enumerate(zip(units.tolist(), flags.tolist(), strict=True)):
@@ -306,6 +339,11 @@ def coalition_counts(units: np.ndarray, veto: np.ndarray) -> np.ndarray:
     return counts
 
 
+def _count_type(n: int) -> type:
+    """The integer type of coalition counts among n members: int64 while 2^n fits."""
+    return np.int64 if n <= INT64_MEMBERS else object
+
+
 def _without(counts: np.ndarray, wi: int, vi: int) -> np.ndarray:
     """The counts of coalitions of the others: divide out one member's (1 + x y^wi z^vi).
 
@@ -314,7 +352,7 @@ def _without(counts: np.ndarray, wi: int, vi: int) -> np.ndarray:
     """
     n = counts.shape[0] - 1
     n_w, n_v = counts.shape[1], counts.shape[2]
-    others = np.empty((n, n_w, n_v), dtype=np.int64)
+    others = np.empty((n, n_w, n_v), dtype=counts.dtype)
     others[0] = counts[0]
     for k in range(1, n):
         others[k] = counts[k]
@@ -340,7 +378,7 @@ def swings_by_size(units: np.ndarray, veto: np.ndarray,
             integer arrays and says which states win.
 
     Returns:
-        An int64 array of shape (n, n).
+        An array of shape (n, n), of the counts' type (see :func:`coalition_counts`).
     """
     units = np.asarray(units, dtype=np.int64)
     flags = np.asarray(veto, dtype=bool).astype(np.int64)
@@ -353,7 +391,7 @@ def swings_by_size(units: np.ndarray, veto: np.ndarray,
     won = np.broadcast_to(wins(size, weight, vetoes), counts.shape)  # any game on states
     kinds, kind_of = np.unique(np.column_stack([units, flags]), axis=0, return_inverse=True)
     kind_of = kind_of.reshape(-1)
-    swings = np.zeros((n, n), dtype=np.int64)
+    swings = np.zeros((n, n), dtype=counts.dtype)
     for kind, (wi, vi) in enumerate(kinds.tolist()):
         others = _without(counts, wi, vi)[:, : n_w - wi, : n_v - vi]
         pivotal = won[1:, wi:, vi:] & ~won[:-1, : n_w - wi, : n_v - vi]
@@ -377,11 +415,11 @@ def exact_indices(units: np.ndarray, veto: np.ndarray,
     From the swing counts s[i, k] of :func:`swings_by_size`:
 
     - Banzhaf (1965): raw_i = sum_k s[i, k]; normalised_i = raw_i / sum_j raw_j;
-    - Shapley & Shubik (1954): phi_i = sum_k s[i, k] k! (n - k - 1)! / n!
-      = (1/n) sum_k s[i, k] / C(n - 1, k).
+    - Shapley & Shubik (1954): phi_i = sum_k s[i, k] k! (n - k - 1)! / n!.
 
-    Counts are exact int64 (n <= 62); each term of phi is a ratio in [0, 1] rounded
-    once, so phi is accurate to about 1e-15.
+    Both are ratios of exact integers, rounded once to the nearest float, so they are
+    correct to the last bit for any number of members (int64 counts overflow beyond
+    62 members, floating-point factorials beyond 170).
 
     Args:
         units: integer weights (grid units).
@@ -394,15 +432,25 @@ def exact_indices(units: np.ndarray, veto: np.ndarray,
     swings = swings_by_size(units, veto, wins)
     n = swings.shape[0]
     raw = swings.sum(axis=1)
-    if raw.sum() == 0:
+    total = sum(int(r) for r in raw)
+    if total == 0:
         raise ValueError("no member's vote ever decides under this game "
                          "(the empty coalition wins, or no coalition does)")
-    binomials = np.array([math.comb(n - 1, k) for k in range(n)], dtype=float)
-    shapley_shubik = (swings / binomials).sum(axis=1) / n
-    return ExactIndices(raw, raw / raw.sum(), shapley_shubik)
+    # orders in which i joins the k members of a swung coalition S, then the others
+    orders = [math.factorial(k) * math.factorial(n - k - 1) for k in range(n)]
+    pivotal = [sum(int(count) * orders[k] for k, count in enumerate(row) if count)
+               for row in swings]
+    every_order = math.factorial(n)
+    banzhaf = np.array([int(r) / total for r in raw])
+    shapley_shubik = np.array([p / every_order for p in pivotal])
+    return ExactIndices(raw, banzhaf, shapley_shubik)
 
 
 # --------------------------------------------------------------------------- sampled
+
+
+class SwingsTooRare(ValueError):
+    """No sampled coalition was swung by anyone, so sampling cannot estimate Banzhaf."""
 
 
 class SampledIndices(NamedTuple):
@@ -430,7 +478,7 @@ def monte_carlo_indices(game: SimpleGame, samples: int, rng: np.random.Generator
     chunks of about a million numbers, so the result depends only on ``rng``'s state.
 
     Raises:
-        ValueError: when no sampled coalition was swung by anyone (swings rarer than
+        SwingsTooRare: when no sampled coalition was swung by anyone (swings rarer than
             one in ``samples``, as under unanimity among many members).
     """
     n = game.n
@@ -467,9 +515,8 @@ def monte_carlo_indices(game: SimpleGame, samples: int, rng: np.random.Generator
     rate = swing_count / samples
     total = rate.sum()
     if total == 0:
-        raise ValueError(f"no member swung any of the {samples} sampled coalitions: swings "
-                         "are too rare to estimate the Banzhaf index by sampling; "
-                         "use method='exact'")
+        raise SwingsTooRare(f"no member swung any of the {samples} sampled coalitions: "
+                            "swings are too rare to estimate the Banzhaf index by sampling")
     banzhaf = rate / total
     spread = rate - 2 * banzhaf * swing_cross / samples + banzhaf**2 * swing_square / samples
     banzhaf_se = np.sqrt(np.clip(spread, 0.0, None) / samples) / total
@@ -486,7 +533,9 @@ class PowerIndices:
     Attributes:
         members: member ids, in the order of the arrays.
         banzhaf: normalised Banzhaf index (sums to 1).
-        banzhaf_raw: swing counts (exact method only), else None.
+        banzhaf_raw: swing counts (exact method only), else None: int64 up to
+            :data:`INT64_MEMBERS` members, Python integers (dtype object) beyond,
+            where they pass 2^63.
         shapley_shubik: Shapley-Shubik index (sums to 1).
         method: "exact" or "monte carlo".
         samples: orders and coalitions drawn (Monte Carlo only), else None.
@@ -524,7 +573,7 @@ class PowerIndices:
             "method": self.method,
             "samples": self.samples,
             "members": {
-                member: {name: values[i].item() for name, values in columns.items()}
+                member: {name: _plain(values[i]) for name, values in columns.items()}
                 for i, member in enumerate(self.members)
             },
         }
@@ -539,14 +588,126 @@ class PowerIndices:
         return frame
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (Python integers pass through)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# --------------------------------------------------------------------------- the method
+
+
+class ExactPlan(NamedTuple):
+    """How the exact method would count a game, and what that would cost.
+
+    Attributes:
+        grid: the weights on an integer grid, or None when weight does not matter.
+        members: n, the number of members.
+        cells: cells of the counting table, (n + 1) x (weight units + 1) x (veto
+            players + 1).
+        additions: cell additions to build the table member by member, then to divide
+            out each kind of member (distinct weight and veto status) and find its
+            swings.
+        arithmetic: ``"int64"`` up to :data:`INT64_MEMBERS` members, ``"python"``
+            (Python integers, exact at any size) beyond.
+        problem: why the exact method is out of reach, or None when it can serve.
+    """
+
+    grid: WeightGrid | None
+    members: int
+    cells: int
+    additions: int
+    arithmetic: str
+    problem: str | None
+
+    @property
+    def seconds(self) -> float:
+        """The estimated time to count: the additions at
+        :data:`SECONDS_PER_INT64_ADDITION` or :data:`SECONDS_PER_PYTHON_ADDITION`, plus
+        the n x n swing counts at :data:`SECONDS_PER_SWING_COUNT`."""
+        base, per_member = SECONDS_PER_PYTHON_ADDITION
+        per_addition = (SECONDS_PER_INT64_ADDITION if self.arithmetic == "int64"
+                        else base + per_member * self.members)
+        return self.additions * per_addition + self.members**2 * SECONDS_PER_SWING_COUNT
+
+
+def exact_plan(game: SimpleGame, resolution: float | None = None) -> ExactPlan:
+    """Whether, and at what cost, the exact method can count this game.
+
+    The one rule behind the choice of method: counting exactly serves when
+
+    - its tables (coalition counts, and n x n swing counts) have at most
+      :data:`MAX_DP_CELLS` cells each;
+    - the weights sit on an exact grid (:func:`weight_grid`), or, rounded to fit the
+      table, keep at least :data:`MIN_UNITS_PER_MEMBER` units per member (an explicit
+      ``resolution`` is taken as given);
+    - its estimated time (:attr:`ExactPlan.seconds`) is at most
+      :data:`MAX_EXACT_SECONDS`.
+
+    Games in which only the grand coalition wins need no table (every index is 1/n)
+    and always can.
+    """
+    n = game.n
+    arithmetic = "int64" if n <= INT64_MEMBERS else "python"
+    if game.only_grand_coalition:
+        return ExactPlan(None, n, 0, 0, arithmetic, None)
+    per_unit = (n + 1) * (int(np.count_nonzero(game.veto)) + 1)
+    grid = None
+    if game.uses_weight:
+        grid = weight_grid(game.weight, resolution,
+                           max_units=max(MAX_DP_CELLS // per_unit - 1, 1))
+    units = np.zeros(n, dtype=np.int64) if grid is None else grid.units
+    cells = per_unit * (int(units.sum()) + 1)
+    plan = ExactPlan(grid, n, cells, _additions(units, game.veto, cells), arithmetic, None)
+    if max(cells, n * n) > MAX_DP_CELLS:
+        coarser = "; choose a coarser resolution" if resolution is not None else ""
+        problem = (f"its tables would have {max(cells, n * n):,} cells (at most "
+                   f"{MAX_DP_CELLS:,})"
+                   + (f" with a weight grid of {grid.resolution:g}{coarser}" if grid else ""))
+    elif (grid is not None and not grid.exact and resolution is None
+          and int(units.sum()) < MIN_UNITS_PER_MEMBER * n):
+        problem = (f"the weights fit no exact grid, and rounded to fit the table they "
+                   f"keep {int(units.sum()):,} grid units among {n} members (at least "
+                   f"{MIN_UNITS_PER_MEMBER} per member needed)")
+    elif plan.seconds > MAX_EXACT_SECONDS:
+        problem = (f"counting the coalitions of {n} members takes about "
+                   f"{plan.additions:.2g} additions of "
+                   f"{'64-bit' if arithmetic == 'int64' else 'Python'} integers, an "
+                   f"estimated {plan.seconds:,.0f} s (at most {MAX_EXACT_SECONDS:g} s)")
+    else:
+        return plan
+    return plan._replace(problem=problem)
+
+
+def _additions(units: np.ndarray, veto: np.ndarray, cells: int) -> int:
+    """Cell additions of :func:`swings_by_size`: member j's factor adds a block of
+    (j + 1) x (weight so far + 1) x (vetoes so far + 1) cells; dividing out one kind
+    of member, then finding its swings, passes over the table a few times."""
+    weight = np.asarray(units, dtype=np.int64).tolist()
+    flags = np.asarray(veto, dtype=bool).astype(np.int64).tolist()
+    build, top_w, top_v = 0, 0, 0
+    for j, (wj, vj) in enumerate(zip(weight, flags, strict=True)):
+        build += (j + 1) * (top_w + 1) * (top_v + 1)
+        top_w += wj
+        top_v += vj
+    kinds = len(set(zip(weight, flags, strict=True)))
+    return build + 4 * kinds * cells
+
+
 def power_indices(scenario: Scenario, method: str = "auto", samples: int = 100_000,
                   seed: int | np.random.SeedSequence | np.random.Generator = 0,
                   max_exact: int = 30, *, resolution: float | None = None) -> PowerIndices:
     """Banzhaf and Shapley-Shubik indices of the scenario's members under its rule.
 
-    ``method="auto"`` computes exactly when there are at most ``max_exact`` members
-    (or the rule lets only the grand coalition win: then every index is 1/n for any
-    n) and the counting table fits in :data:`MAX_DP_CELLS`; otherwise it samples.
+    Which method serves follows one rule, :func:`exact_plan`: counting exactly is
+    possible when its tables fit in :data:`MAX_DP_CELLS` cells, the weights keep a
+    faithful grid and its estimated time is at most :data:`MAX_EXACT_SECONDS`.
+    ``method="auto"`` counts exactly when that is possible and there are at most
+    ``max_exact`` members (or only the grand coalition wins: then every index is 1/n
+    for any n); otherwise it samples, and if sampling finds no swing at all it counts
+    exactly after all, when it can. An error advises counting exactly only when that
+    is possible, so following the advice never leads back: a refused exact count
+    advises sampling, and sampling that finds no swing either advises the exact count
+    or says that neither method can serve.
 
     Exact computation counts coalitions by size, weight and veto players with
     generating functions (see :func:`coalition_counts`). Weights (only the double
@@ -572,8 +733,9 @@ def power_indices(scenario: Scenario, method: str = "auto", samples: int = 100_0
 
     Raises:
         ValueError: for an unknown method, fewer than 1 sample, a game in which no
-            vote decides (the empty coalition wins), or ``method="exact"`` on a game
-            too large to count exactly.
+            vote decides (the empty coalition wins), ``method="exact"`` on a game too
+            large to count exactly, or a game whose swings are too rare to sample
+            (the message says whether counting exactly can serve instead).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} "
@@ -592,55 +754,44 @@ def power_indices(scenario: Scenario, method: str = "auto", samples: int = 100_0
                          f"({'every' if game.winning(empty) else 'no'} coalition wins); "
                          "power indices are undefined")
 
-    if method == "exact" or (method == "auto" and (n <= max_exact or game.only_grand_coalition)):
-        grid, problem = _exact_grid(game, resolution)
-        if problem is None:
-            if grid is not None and not grid.exact and resolution is None:
-                warnings.warn(
-                    f"weights do not fit an exact grid of at most {MAX_DP_CELLS:,} table "
-                    f"cells; rounded to multiples of {grid.resolution:.6g} (indices are "
-                    "exact for the rounded weights)", RuntimeWarning, stacklevel=2)
-            return _exact(game, grid, members, rule)
-        if method == "exact":
-            raise ValueError(f"cannot compute exactly: {problem}; use method='monte carlo'")
-
-    estimate = monte_carlo_indices(game, int(samples), np.random.default_rng(seed))
+    plan = exact_plan(game, resolution)
+    small = n <= max_exact or game.only_grand_coalition
+    if method == "exact" or (method == "auto" and small and plan.problem is None):
+        if plan.problem is not None:
+            raise ValueError(f"cannot count exactly: {plan.problem}; use method='monte carlo'")
+        return _exact(game, plan, members, rule, warn=resolution is None)
+    try:
+        estimate = monte_carlo_indices(game, int(samples), np.random.default_rng(seed))
+    except SwingsTooRare as exc:
+        if plan.problem is not None:
+            raise ValueError(f"{exc}; neither method can give this game's indices, since "
+                             f"counting exactly is out of reach too: {plan.problem}") from None
+        if method == "auto":
+            return _exact(game, plan, members, rule, warn=resolution is None)
+        raise ValueError(f"{exc}; use method='exact'") from None
     return PowerIndices(members, estimate.banzhaf, None, estimate.shapley_shubik,
                         "monte carlo", int(samples), estimate.banzhaf_se,
                         estimate.shapley_shubik_se, rule)
 
 
-def _exact_grid(game: SimpleGame, resolution: float | None
-                ) -> tuple[WeightGrid | None, str | None]:
-    """The weight grid for the exact method (None when weight does not matter), or
-    the reason the exact method cannot be used."""
-    n = game.n
-    if game.only_grand_coalition:
-        return None, None
-    if n > EXACT_LIMIT:
-        return None, f"{n} members, more than {EXACT_LIMIT} (coalition counts overflow int64)"
-    if not game.uses_weight:
-        return None, None
-    per_unit = (n + 1) * (int(np.count_nonzero(game.veto)) + 1)
-    grid = weight_grid(game.weight, resolution, max_units=MAX_DP_CELLS // per_unit - 1)
-    cells = per_unit * (int(grid.units.sum()) + 1)
-    if cells > MAX_DP_CELLS:
-        return None, (f"a grid of {grid.resolution:g} makes a table of {cells:,} cells "
-                      f"(at most {MAX_DP_CELLS:,}); choose a coarser resolution")
-    return grid, None
-
-
-def _exact(game: SimpleGame, grid: WeightGrid | None, members: tuple[str, ...],
-           rule: str) -> PowerIndices:
+def _exact(game: SimpleGame, plan: ExactPlan, members: tuple[str, ...], rule: str,
+           warn: bool) -> PowerIndices:
+    """Count exactly as ``plan`` says; warn (if ``warn``) when weights were rounded."""
     n = game.n
     if game.only_grand_coalition:
         # Each member swings exactly one coalition, the n - 1 others: every index is 1/n.
         share = np.full(n, 1 / n)
         return PowerIndices(members, share, np.ones(n, dtype=np.int64), share.copy(),
                             "exact", None, None, None, rule)
+    grid = plan.grid
     if grid is None:
         units, on_grid = np.zeros(n, dtype=np.int64), game
     else:
+        if warn and not grid.exact:
+            warnings.warn(
+                f"weights do not fit an exact grid of at most {MAX_DP_CELLS:,} table "
+                f"cells; rounded to multiples of {grid.resolution:.6g} (indices are "
+                "exact for the rounded weights)", RuntimeWarning, stacklevel=3)
         units = grid.units
         on_grid = replace(game, weight=units.astype(float), weight_tolerance=_GRID_TOLERANCE)
     result = exact_indices(units, game.veto, on_grid.wins)

@@ -9,7 +9,10 @@ status quo. Where one side expects to gain and the other to lose, offers follow:
 the weaker side loses a confrontation (moves to the stronger side's position),
 compromises (moves part of the way) or capitulates (moves all the way). Everyone
 takes at most one offer a round, all at once, and the capability x salience
-weighted median of the new positions is the forecast.
+weighted median of the new positions is the forecast. On a scenario
+(:func:`forecast`) each issue is a game of the actors with a stake in it, salience
+above 0: an actor that cares nothing for an issue neither challenges nor is
+challenged there.
 
 The model is Bueno de Mesquita's (1994, "Political forecasting: an expected utility
 method", in Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*,
@@ -43,6 +46,13 @@ expected outcome):
 - risk: with every r = 1, the danger to i is ``D_i = sum_{a != i} EU(a, i)``; ``R_i =
   (2 D_i - max D - min D) / (max D - min D)`` and ``r_i = (1 - R_i / 3) / (1 + R_i /
   3)``, from 1/2 (the most endangered actor) to 2 (the safest).
+
+Ties: numbers equal up to rounding are equal. Expected utilities within
+:data:`EU_TIE` of each other are a tie (no offer), positions and offers within
+:data:`POSITION_TIE` of the span are one; between equally good offers the stronger
+threat prevails, and offers equal in that too but toward different positions cancel
+(the actor stays). So the run never depends on the order in which the actors are
+listed, nor on the sign of rounding noise.
 """
 
 from __future__ import annotations
@@ -60,7 +70,9 @@ if TYPE_CHECKING:
     from ..scenario import Scenario
 
 __all__ = [
+    "EU_TIE",
     "MOVE_KINDS",
+    "POSITION_TIE",
     "EUChoices",
     "EUResult",
     "Move",
@@ -73,6 +85,14 @@ __all__ = [
 ]
 
 MOVE_KINDS = ("confrontation", "compromise", "capitulation")
+
+#: Expected utilities that differ by less than this are equal. Utilities lie between -2
+#: and 2 and the sums over voters leave rounding errors near 1e-15, so a smaller
+#: difference is noise: it never makes an offer, and never decides which offer wins.
+EU_TIE = 1e-12
+
+#: Positions, and offers' positions, closer than this fraction of the span are equal.
+POSITION_TIE = 1e-12
 
 #: Votes computed at once in :func:`win_probabilities` (8 bytes each): bounds memory
 #: for many actors, where all votes on all pairs are n^3 numbers.
@@ -247,7 +267,8 @@ def win_probabilities(positions: np.ndarray, weight: np.ndarray, risk: np.ndarra
     Every actor k votes for the position it prefers with its weight c_k s_k times the
     difference of its (risk-shaped) normalised distances; P[a, b] is the vote for a
     divided by all votes cast -- over every pair of actors (``"all_triples"``) or
-    over this pair alone (``"pair"``). Actors at one position never contest: P = 0.
+    over this pair alone (``"pair"``). Actors at one position (within
+    :data:`POSITION_TIE` of the span) never contest: P = 0.
     """
     x = np.asarray(positions, dtype=float)
     w = np.asarray(weight, dtype=float)
@@ -270,7 +291,7 @@ def win_probabilities(positions: np.ndarray, weight: np.ndarray, risk: np.ndarra
     else:
         total = support + support.T
         p = np.divide(support, total, out=np.zeros_like(support), where=total > 0)
-    p[x[:, None] == x[None, :]] = 0.0
+    p[np.abs(x[:, None] - x[None, :]) <= POSITION_TIE * span] = 0.0
     return p
 
 
@@ -335,7 +356,8 @@ def risk_exponents(positions: np.ndarray, capability: np.ndarray, salience: np.n
 
 
 def offers_to(actor: int, positions: np.ndarray, own_eu: np.ndarray, threat: np.ndarray,
-              capitulation_typo: bool = True) -> list[tuple[str, int, float]]:
+              capitulation_typo: bool = True, span: float | None = None
+              ) -> list[tuple[str, int, float]]:
     """The offers actor i receives, as (kind, challenger, new position).
 
     For each j at another position, with EU_ij = ``own_eu[j]`` and EU_ji =
@@ -348,31 +370,54 @@ def offers_to(actor: int, positions: np.ndarray, own_eu: np.ndarray, threat: np.
     - capitulation, EU_ji > 0 > EU_ij and EU_ji < |EU_ij|: i moves to x_j (never, with
       ``capitulation_typo``).
 
-    Anything else (i stronger, nobody challenging, a tie) is no offer to i.
+    Anything else (i stronger, nobody challenging, a tie) is no offer to i. Every ">"
+    means "greater by more than :data:`EU_TIE`": expected utilities equal up to
+    rounding are a tie, and a value within EU_TIE of 0 is 0, so the sign of rounding
+    noise never makes an offer. Actors within :data:`POSITION_TIE` of the span
+    (``span``; by default the range of ``positions``) share a position.
     """
     x = np.asarray(positions, dtype=float)
     xi = x[actor]
+    same = POSITION_TIE * (float(x.max() - x.min()) if span is None else span)
     found: list[tuple[str, int, float]] = []
     for j in range(len(x)):
-        if j == actor or x[j] == xi:
+        if j == actor or abs(x[j] - xi) <= same:
             continue
-        eu_ij, eu_ji = own_eu[j], threat[j]
-        if eu_ji > eu_ij > 0:
+        eu_ij, eu_ji = float(own_eu[j]), float(threat[j])
+        if not _exceeds(eu_ji, 0.0):
+            continue  # j gains nothing by challenging i: no offer
+        if _exceeds(eu_ij, 0.0) and _exceeds(eu_ji, eu_ij):
             found.append(("confrontation", j, float(x[j])))
-        elif eu_ji > 0 > eu_ij and eu_ji > abs(eu_ij):
+        elif _exceeds(0.0, eu_ij) and _exceeds(eu_ji, -eu_ij):
             found.append(("compromise", j, float(xi + (x[j] - xi) * abs(eu_ij / eu_ji))))
-        elif eu_ji > 0 > eu_ij and not capitulation_typo and eu_ji < abs(eu_ij):
+        elif _exceeds(0.0, eu_ij) and not capitulation_typo and _exceeds(-eu_ij, eu_ji):
             found.append(("capitulation", j, float(x[j])))
     return found
 
 
+def _exceeds(a: float, b: float) -> bool:
+    """Whether a is greater than b by more than rounding (:data:`EU_TIE`)."""
+    return a - b > EU_TIE
+
+
 def _best_offer(actor: int, positions: np.ndarray, found: list[tuple[str, int, float]],
-                own_eu: np.ndarray, threat: np.ndarray, selection: str
+                own_eu: np.ndarray, threat: np.ndarray, selection: str, span: float
                 ) -> tuple[str, int, float] | None:
-    """The offer the actor takes; ties go to the challenger listed first."""
+    """The offer the actor takes, or None when it takes none.
+
+    Offers whose keys (movement, or weighted position) lie within
+    :data:`POSITION_TIE` of the span of the best are equally good; among them the
+    offers of the challengers who expect most from challenging the actor (EU_ji, to
+    within :data:`EU_TIE`) prevail. If those all lead to one position, the actor
+    moves there (the offer of the challenger listed first is recorded); if they lead
+    to different positions, equal pulls in different directions cancel and the actor
+    stays. So the outcome never depends on the order of the actors, nor on rounding
+    noise in the keys.
+    """
     if not found:
         return None
     xi = positions[actor]
+    same = POSITION_TIE * span
 
     def movement(offer: tuple[str, int, float]) -> float:
         return abs(xi - offer[2])
@@ -381,14 +426,22 @@ def _best_offer(actor: int, positions: np.ndarray, found: list[tuple[str, int, f
         a, b = abs(own_eu[offer[1]]), abs(threat[offer[1]])
         return (a * xi + b * positions[offer[1]]) / (a + b)
 
+    def take(offers: list[tuple[str, int, float]], key) -> tuple[str, int, float] | None:
+        best = min(key(offer) for offer in offers)
+        tied = [offer for offer in offers if key(offer) - best <= same]
+        strongest = max(threat[offer[1]] for offer in tied)
+        tied = [offer for offer in tied if not _exceeds(strongest, threat[offer[1]])]
+        ends = [offer[2] for offer in tied]
+        return tied[0] if max(ends) - min(ends) <= same else None
+
     if selection == "least_movement":
-        return min(found, key=movement)
+        return take(found, movement)
     for kind in MOVE_KINDS:
         of_kind = [offer for offer in found if offer[0] == kind]
         if of_kind:
             key = weighted_position if (kind == "compromise"
                                         and selection == "weighted_position") else movement
-            return min(of_kind, key=key)
+            return take(of_kind, key)
     return None  # pragma: no cover - every offer has one of the kinds
 
 
@@ -495,8 +548,9 @@ def expected_utility_model(positions: np.ndarray, capability: np.ndarray,
             risk_log[t - 1], eu_log[t - 1], threat_log[t - 1] = r, own, threat
             new_x = x.copy()
             for i in range(n):
-                found = offers_to(i, x, own[i], threat[i], opts.capitulation_typo)
-                best = _best_offer(i, x, found, own[i], threat[i], opts.offer_selection)
+                found = offers_to(i, x, own[i], threat[i], opts.capitulation_typo, span)
+                best = _best_offer(i, x, found, own[i], threat[i], opts.offer_selection,
+                                   span)
                 if best is None:
                     continue
                 kind, j, end = best
@@ -519,10 +573,15 @@ def forecast(scenario: Scenario, rounds: int = 8, q: float = 1.0, actors: Actors
              **choices: Any) -> Forecast:
     """Forecast a scenario's outcome with the challenge model, one dimension at a time.
 
-    Each dimension is a separate game: the actors' positions and saliences on it and
-    their capabilities. The forecast is the weighted median after the last round (or
-    the mean, per ``outcome``), on the scenario's [0, 1] scale; the model gives the
-    same run on any linear rescaling of the positions.
+    Each dimension is a separate game: the positions and saliences on it and the
+    capabilities of the actors with a stake in it (salience above 0). An actor with
+    salience 0 on an issue neither challenges nor is challenged there: its position
+    would otherwise widen the span, draw challenges and shift everyone's risk, though
+    it cares nothing for the outcome (an imported actor without data on an issue has
+    only a placeholder position there). Where nobody has a stake, every actor plays,
+    as the median does with no weight. The forecast is the weighted median after the
+    last round (or the mean, per ``outcome``), on the scenario's [0, 1] scale; the
+    model gives the same run on any linear rescaling of the positions.
 
     Args:
         scenario: the scenario.
@@ -536,21 +595,28 @@ def forecast(scenario: Scenario, rounds: int = 8, q: float = 1.0, actors: Actors
         A :class:`Forecast` named ``"expected_utility"``. ``detail`` (JSON-ready)
         holds, per dimension id, the weighted ``median`` and ``mean`` of every round
         (round 0 first), the ``moves`` of every round (actor, challenger, kind and new
-        position) and the ``settled_round``; also ``rounds``, ``q``, ``actors`` and
-        ``choices``.
+        position), the ``settled_round`` and the actors ``left_out`` (salience 0 there);
+        also ``rounds``, ``q``, ``actors`` and ``choices``.
     """
     opts = EUChoices.from_keywords(choices)
     arrays = scenario.arrays
     rows = participants(scenario, actors)
-    ids = [arrays.actor_ids[r] for r in rows]
     position = np.empty(len(arrays.dimension_ids))
     median: dict[str, list[float]] = {}
     mean: dict[str, list[float]] = {}
     moves: dict[str, list[list[dict[str, Any]]]] = {}
     settled: dict[str, int | None] = {}
+    left_out: dict[str, list[str]] = {}
     for k, dim in enumerate(arrays.dimension_ids):
-        result = expected_utility_model(arrays.position[rows, k], arrays.capability[rows],
-                                        arrays.salience[rows, k], rounds=rounds, q=q,
+        stake = arrays.salience[rows, k] > 0
+        if not stake.any():
+            stake[:] = True
+        players = rows[stake]
+        ids = [arrays.actor_ids[r] for r in players]
+        left_out[dim] = [arrays.actor_ids[r] for r in rows[~stake]]
+        result = expected_utility_model(arrays.position[players, k],
+                                        arrays.capability[players],
+                                        arrays.salience[players, k], rounds=rounds, q=q,
                                         **asdict(opts))
         position[k] = result.final_position
         median[dim] = result.median.tolist()
@@ -568,4 +634,5 @@ def forecast(scenario: Scenario, rounds: int = 8, q: float = 1.0, actors: Actors
         "mean": mean,
         "moves": moves,
         "settled_round": settled,
+        "left_out": left_out,
     })
