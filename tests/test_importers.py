@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from numpy.testing import assert_allclose
 
-from consensus_sim import ScenarioError, load_scenario, scenario_from_dict
-from consensus_sim.bargaining import compromise, median_voter
+from consensus_sim import ScenarioError, importers, load_scenario, run_ensemble, scenario_from_dict
+from consensus_sim.bargaining import MODELS, compromise, exchange, median_voter, nash_bargaining
+from consensus_sim.bargaining.nash import status_quo_is_assumed
 from consensus_sim.importers import import_bdm_csv, import_decide, write_scenario
 from consensus_sim.scenario import Dimension, Scenario
+
+from .conftest import run_cli
+
+ROOT = Path(__file__).parent.parent
 
 SCALE_IN_SCHEMA = "scale" in Dimension.model_fields
 
@@ -105,7 +112,7 @@ def test_decide_file_imports_into_a_valid_scenario(tmp_path):
     assert height.levels == ()
     a = scenario.arrays
     assert_allclose(a.position[:, 0], [1.0, 0.5, 0.25, 0.0])
-    assert_allclose(a.position[:, 1], [2.5 / 4.5, 1.0, 0.0, 0.5])  # 2B has no height row
+    assert_allclose(a.position[:, 1], [2.5 / 4.5, 1.0, 0.0, 0.0])  # 2B: no height row
     assert_allclose(a.salience[:, 0], [0.95, 0.8, 0.8, 0.2])  # 0..100 read as percent
     assert_allclose(a.salience[:, 1], [0.7, 0.9, 0.6, 0.0])
     assert_allclose(a.capability, [1.0, 0.6, 1.0, 0.2])
@@ -117,6 +124,7 @@ def test_decide_file_imports_into_a_valid_scenario(tmp_path):
     text = " ".join(scenario.assumptions)
     assert "most capable actor" in text and "lower end" in text and "0..100" in text
     assert "Österreich Bank has no position on height" in text
+    assert "No data on height" in scenario.actor("A_2B").notes
 
 
 def test_forecasts_come_back_on_the_original_scale(tmp_path):
@@ -162,6 +170,127 @@ def test_a_semicolon_separated_decide_file(tmp_path):
     assert_allclose(scenario.arrays.salience, [[0.5, 0.9], [0.5, 0.1]])  # 0..1 kept
 
 
+# DECIDE's own files wrap every text cell in single quotes, end rows in a tab and may
+# leave the #M label out; a comment row may come first, with no tab in it.
+QUOTED = "\n".join([
+    "#/ A comment line written by hand: no tabs, a comma, a quote's apostrophe",
+    "'#A'\t'USA'\t'USA'\t''",
+    "'#A'\t'EU (incl Norway)'\t'EU (incl Norway)'\t''",
+    "'#A'\t'AOSIS'\t'Alliance of Small Island States'\t''\t",
+    "'#P'\t'Newtreaty'\t'Newtreaty'\t''",
+    "'#M'\t'Newtreaty'\t0",
+    "'#M'\t'Newtreaty'\t100\t",
+    "'#P'\t'Finance'\t'Finance'\t'who pays'\t",
+    "'#M'\t'Finance'\t0\t'nobody'",
+    "'#M'\t'Finance'\t100\t'the rich'",
+    "'#D'\t'USA'\t'Newtreaty'\t10.0\t0.9\t0.26\t",
+    "'#D'\t'USA'\t'Finance'\t20.0\t0.8\t0.26\t",
+    "'#D'\t'EU (incl Norway)'\t'Newtreaty'\t50.0\t0.4\t0.156\t",
+    "'#D'\t'EU (incl Norway)'\t'Finance'\t70.0\t0.9\t0.156\t",
+    "'#D'\t'AOSIS'\t'Newtreaty'\t100.0\t0.9\t0.078\t",
+    "",
+])
+
+
+def test_decide_files_in_decides_own_quoted_layout_import_unedited(tmp_path):
+    data = import_decide(write(tmp_path, QUOTED, "cop.csv"))
+    scenario = validated(data)
+    assert scenario.arrays.actor_ids == ("USA", "EU_incl_Norway", "AOSIS")
+    assert scenario.actor("AOSIS").name == "Alliance of Small Island States"
+    assert list(scenario.dimension_ids) == ["Newtreaty", "Finance"]
+    assert scenario.dimensions[1].description == "who pays"
+    assert [lv.label for lv in scenario.dimensions[1].levels] == ["nobody", "the rich"]
+    assert_allclose(scenario.arrays.position[:, 0], [0.1, 0.5, 1.0])
+    assert_allclose(scenario.arrays.capability, [0.26, 0.156, 0.078])
+    # the same file with ; and with double quotes reads the same
+    for n, (separator, quote) in enumerate(((";", "'"), ("\t", '"'))):
+        (tmp_path / str(n)).mkdir()
+        text = QUOTED.replace("\t", separator).replace("'", quote)
+        again = import_decide(write(tmp_path / str(n), text, "cop.csv"))
+        assert again["actors"] == data["actors"]
+
+
+def test_a_leading_comment_without_tabs_does_not_decide_the_separator(tmp_path):
+    text = "#/ exported by hand\n" + HEAD + GOOD_D
+    scenario = validated(import_decide(write(tmp_path, text)))
+    assert scenario.arrays.actor_ids == ("NL", "DE")
+
+
+def test_a_stray_quote_in_a_decide_file_names_the_line_where_it_opened(tmp_path):
+    lines = QUOTED.splitlines()
+    lines[2] = "'#A'\t'EU (incl Norway)'\t'EU (incl Norway)"  # line 3: a quote lost
+    path = write(tmp_path, "\n".join(lines))
+    assert error_line(path) == (f"{path}: line 3: a quote (') opens a cell here that is not "
+                                "closed on this line (it runs on to line 4); close it, or "
+                                "remove the stray '")
+
+
+# --------------------------------------------------------------------------- gaps
+
+# Setter is the most capable actor and has no data on "b": an invented position there
+# would become the proposal, and so the simulated text. The #M scale of "b" is wider
+# than the positions, so a placeholder at its end lies outside the others' range.
+GAPS = "#A\tSetter\tSetter\n#A\tX\tX\n#A\tY\tY\n#A\tZ\tZ\n#P\ta\tA\n#P\tb\tB\n" \
+       "#M\tb\t0\tnone\n#M\tb\t100\tall\n#D\tSetter\ta\t80\t0.9\t3\n" \
+       "#D\tX\ta\t20\t0.4\t1\n#D\tX\tb\t40\t0.8\t1\n" \
+       "#D\tY\ta\t60\t0.7\t1\n#D\tY\tb\t70\t0.3\t1\n" \
+       "#D\tZ\ta\t30\t0.5\t2\n#D\tZ\tb\t90\t0.5\t2\n"
+
+
+def test_an_actor_without_data_has_no_stake_and_waits_at_the_status_quo(tmp_path):
+    path = write(tmp_path, GAPS)
+    for status_quo, at in (("lower", 0.0), ("upper", 1.0), (50, 0.5)):
+        scenario = validated(import_decide(path, status_quo=status_quo))
+        assert scenario.actor("Setter").salience["b"] == 0.0
+        assert scenario.actor("Setter").position["b"] == pytest.approx(at)
+        assert scenario.status_quo["b"] == pytest.approx(at)
+        # the default proposal is the setter's view: the status quo where it has none
+        assert scenario.proposal.position == {"a": 1.0, "b": pytest.approx(at)}
+        assert "No data on b" in scenario.actor("Setter").notes
+        assert any("Setter has no position on b" in line for line in scenario.assumptions)
+
+
+def moved(data: dict[str, Any], actor: str, dim: str, value: float) -> Scenario:
+    """The scenario with one actor's (placeholder) position changed."""
+    data = copy.deepcopy(data)
+    next(a for a in data["actors"] if a["id"] == actor)["position"][dim] = value
+    return validated(data)
+
+
+@pytest.mark.parametrize("name", [*MODELS, "exchange (decide)"])
+def test_the_classic_models_leave_an_actor_without_data_out_of_that_issue(tmp_path, name):
+    model = (lambda s: exchange(s, compat="decide")) if name == "exchange (decide)" \
+        else MODELS[name]
+    data = import_decide(write(tmp_path, GAPS))
+    forecasts = [model(moved(data, "Setter", "b", x)).position for x in (0.0, 0.5, 1.0)]
+    assert_allclose(forecasts[1], forecasts[0], atol=1e-9)
+    assert_allclose(forecasts[2], forecasts[0], atol=1e-9)
+
+
+def test_the_simulation_ignores_the_placeholder_position(tmp_path):
+    data = import_decide(write(tmp_path, GAPS))
+    runs = [run_ensemble(moved(data, "Setter", "b", x), runs=12, seed=4, jobs=1)
+            for x in (0.0, 1.0)]
+    assert np.array_equal(runs[0].final, runs[1].final)
+    assert np.array_equal(runs[0].adopted, runs[1].adopted)
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@pytest.mark.parametrize(("name", "kind"), [("decide_example.csv", "decide"),
+                                            ("bdm_example.csv", "bdm-csv")])
+def test_the_sample_files_import_unedited_and_validate(tmp_path, capsys, name, kind):
+    sample = ROOT / "samples" / name
+    assert "illustrative" in (ROOT / "samples" / "README.md").read_text().lower()
+    out = tmp_path / "case.yaml"
+    code, printed, err = run_cli(capsys, "import", str(sample), "--from", kind, "-o", str(out))
+    assert code == 0 and err == ""
+    scenario = load_scenario(out)
+    assert printed.startswith(f"{out}: {len(scenario.members)} members")
+    assert len(scenario.members) >= 6
+
+
 # --------------------------------------------------------------------------- BDM CSV
 
 
@@ -201,6 +330,52 @@ def test_write_scenario_round_trips(tmp_path):
     assert yaml.safe_load(text) == data
     if SCALE_IN_SCHEMA:
         assert load_scenario(path).dimensions[0].scale is not None
+
+
+def test_a_placeholder_status_quo_is_still_known_as_one_after_writing_and_reading(
+        tmp_path, capsys):
+    sample = str(ROOT / "samples" / "decide_example.csv")
+    for options, placeholder in (([], True), (["--status-quo", "upper"], True),
+                                 (["--status-quo", "30"], False)):
+        out = tmp_path / "case.yaml"
+        code, _, err = run_cli(capsys, "import", sample, "--from", "decide", "-o", str(out),
+                               *options)
+        assert code == 0 and err == ""
+        scenario = load_scenario(out)
+        assert (importers.STATUS_QUO_PLACEHOLDER in scenario.assumptions) is placeholder
+        assert status_quo_is_assumed(scenario) is placeholder
+        assert nash_bargaining(scenario).detail["disagreement"] == (
+            "worst" if placeholder else "status_quo")
+
+
+def test_a_real_status_quo_is_not_taken_for_a_placeholder(tmp_path):
+    # written by hand, with a status quo and assumptions of its own
+    assert not status_quo_is_assumed(load_scenario("eu_emissions_1994"))
+    # imported, then given a real status quo: deleting the marking line is all it takes
+    data = import_decide(write(tmp_path, DECIDE))
+    data["status_quo"] = {"toll": 0.5, "height": 0.2}
+    data["assumptions"].remove(importers.STATUS_QUO_PLACEHOLDER)
+    assert not status_quo_is_assumed(scenario_from_dict(data))
+
+
+def test_a_status_quo_left_to_a_scales_end_on_some_issues_is_a_placeholder(tmp_path):
+    path = write(tmp_path, DECIDE)
+    for status_quo in ({"toll": 50}, {"toll": 50, "height": "upper"}):
+        scenario = scenario_from_dict(import_decide(path, status_quo=status_quo))
+        assert status_quo_is_assumed(scenario)
+        assert ("The status quo was given when importing (not in the data), except on "
+                "height, where it is an end of the scale.") in scenario.assumptions
+    given = scenario_from_dict(import_decide(path, status_quo={"toll": 50, "height": 1}))
+    assert not status_quo_is_assumed(given)
+
+
+def test_files_imported_by_earlier_versions_are_still_recognised(tmp_path):
+    data = import_decide(write(tmp_path, DECIDE))
+    data["assumptions"].remove(importers.STATUS_QUO_PLACEHOLDER)
+    for end in ("lower", "upper"):  # the line the importers of 0.1 and 0.2 wrote
+        old = {**data, "assumptions": [*data["assumptions"], f"The status quo is the {end} "
+                                       "end of every scale (an assumption: the data give none)."]}
+        assert status_quo_is_assumed(scenario_from_dict(old))
 
 
 # --------------------------------------------------------------------------- errors
@@ -277,6 +452,71 @@ def test_decide_errors_found_after_reading_name_their_line(tmp_path):
 def test_malformed_bdm_rows_name_their_line(tmp_path, text, message):
     path = write(tmp_path, text, "bad.csv")
     assert f"{path}: {message}" in error_line(path, import_bdm_csv)
+
+
+def lines_run(reader, path: Path) -> int:
+    """How many lines of importers.py run to import ``path``: the work, not the time."""
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        count += event == "line"
+        return local
+
+    def calls(frame, event, arg):
+        return local if frame.f_code.co_filename == importers.__file__ else None
+
+    sys.settrace(calls)
+    try:
+        reader(path)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def bdm_rows(n: int) -> str:
+    return "Actor,Capability,Position,Salience\n" + "".join(
+        f"Actor {i},{1 + i % 7},{i % 101},{(i % 10) / 10}\n" for i in range(n))
+
+
+def test_importing_grows_in_proportion_to_the_rows(tmp_path):
+    small = lines_run(import_bdm_csv, write(tmp_path, bdm_rows(600), "small.csv"))
+    large = lines_run(import_bdm_csv, write(tmp_path, bdm_rows(1200), "large.csv"))
+    assert large < 2.2 * small  # twice the rows, about twice the work (not four times)
+    data = import_bdm_csv(write(tmp_path, bdm_rows(50_000), "big.csv"))
+    assert len(data["actors"]) == 50_000 and data["actors"][-1]["name"] == "Actor 49999"
+
+
+def test_importing_many_names_that_make_the_same_id_stays_linear(tmp_path):
+    def table(n: int) -> str:  # names without a letter the ids may keep: all become "A"
+        return "Actor,Capability,Position,Salience\n" + "".join(
+            f"{chr(0x4E00 + i)},1,{i % 5},0.5\n" for i in range(n))
+
+    small = lines_run(import_bdm_csv, write(tmp_path, table(400), "small.csv"))
+    large = lines_run(import_bdm_csv, write(tmp_path, table(800), "large.csv"))
+    assert large < 2.2 * small
+    ids = [a["id"] for a in import_bdm_csv(write(tmp_path, table(400), "ids.csv"))["actors"]]
+    assert ids[:3] == ["A", "A_2", "A_3"] and len(set(ids)) == 400
+
+
+@pytest.mark.parametrize("size", [10, 200_000])
+def test_a_stray_quote_in_a_bdm_file_is_one_line_naming_the_line(tmp_path, capsys, size):
+    text = ("Actor,Capability,Position,Salience\nNL,1,4,0.8\n\"Germany,1,10,0.8\n"
+            + "".join(f"A{i},1,5,0.5\n" for i in range(size)))
+    path = write(tmp_path, text, "stray.csv")
+    line = error_line(path, import_bdm_csv)
+    assert line.startswith(f"{path}: line 3: a quote (\") opens a cell here that is not "
+                           "closed on this line")
+    code, out, err = run_cli(capsys, "import", str(path), "--from", "bdm-csv", "-o",
+                             str(tmp_path / "x.yaml"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "line 3" in err
+    assert "Traceback" not in err and not (tmp_path / "x.yaml").exists()
+
+
+def test_an_unwritable_output_is_one_line(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "import", str(write(tmp_path, EMISSIONS_CSV, "e.csv")),
+                           "--from", "bdm-csv", "-o", str(tmp_path / "no" / "such" / "x.yaml"))
+    assert code == 2 and err.count("\n") == 1 and "--output" in err and "cannot write" in err
 
 
 def test_unreadable_and_empty_files(tmp_path):

@@ -4,8 +4,7 @@ Two formats are read into plain scenario data (a dict that
 :func:`consensus_sim.scenario_from_dict` validates); :func:`write_scenario` saves it
 as YAML for people to read, annotate and run.
 
-**DECIDE** (Stokman's exchange-model software), tab-separated rows tagged in the
-first column::
+**DECIDE** (Stokman's exchange-model software), rows tagged in the first column::
 
     #A  id  name                                  an actor
     #P  id  name  description                     an issue (description optional)
@@ -14,8 +13,11 @@ first column::
     #O  text                                      the data set's title (optional)
     #/  ...                                       a comment (ignored)
 
-A row may end in empty columns; ``#D`` may carry a sixth, comment column. If the
-first tagged row holds no tab, the file's separator is ``;`` (or ``,``).
+A row may end in empty columns; ``#D`` may carry a sixth, comment column. The csv
+module reads the rows, as DECIDE does, so cells may be quoted: DECIDE writes
+``'#A'<tab>'USA'<tab>'USA'``. The first row that is not a comment decides the
+separator (a tab if it holds one, else ``;``, else ``,``) and the quote (``'`` if
+it starts with one, else ``"``).
 
 **BDM CSV** (one issue, as in Bueno de Mesquita's forecasting tables), with the
 header ``Actor,Capability,Position,Salience`` and one row per actor.
@@ -37,13 +39,16 @@ How the data become a scenario:
 - *Names* are kept as actor ``name``; ids are made to fit the scenario's id pattern
   (letters, digits, ``_``, ``-``, starting with a letter; accents dropped, other
   characters replaced by ``_``, duplicates numbered).
-- An actor with no ``#D`` row for an issue gets salience 0 there (it does not
-  care) and the scale's midpoint as its position; each such gap is listed in
-  ``assumptions``.
+- An actor with no ``#D`` row for an issue has no stake in it: salience 0 there,
+  and the status quo as a placeholder position (a midpoint would be an invented
+  view, and would become the proposal if the actor sets the agenda). Its ``notes``
+  and ``assumptions`` say so.
 - Every actor is a voting ``member``; the rule is consensus (``rule=`` overrides).
 - *Status quo.* The data have none. The default is each scale's lower end
   (``status_quo="lower"``); ``"upper"``, one number, or a mapping from issue id to
-  number (on the original scale) override it.
+  number (on the original scale) override it. Where a scale's end stands in for the
+  missing status quo, ``assumptions`` holds the line :data:`STATUS_QUO_PLACEHOLDER`,
+  so that models which would bargain from it (Nash) know it is not data.
 - *Proposal and agenda setter.* The data have none. By default the most capable
   actor (the first in the file on a tie) is the agenda setter and tables its own
   position: in the classic models' world the strongest stakeholder moves first.
@@ -53,7 +58,7 @@ How the data become a scenario:
 
 Malformed input raises :class:`~consensus_sim.errors.ScenarioError` naming the file
 and the line: ``data.txt: line 12: #D has 4 columns; expected actor, issue,
-position, salience, power``.
+position, salience, power``. Reading takes time in proportion to the file's rows.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -71,7 +76,32 @@ import yaml
 
 from .errors import ScenarioError
 
-__all__ = ["import_bdm_csv", "import_decide", "write_scenario"]
+__all__ = [
+    "STATUS_QUO_PLACEHOLDER",
+    "STATUS_QUO_PLACEHOLDER_LINES",
+    "import_bdm_csv",
+    "import_decide",
+    "write_scenario",
+]
+
+#: The line of ``assumptions`` that marks an imported status quo as a placeholder: the
+#: data give none, and on some or all issues the importer put it at a scale's end. It
+#: is an exact sentence, so it survives writing the scenario as YAML and reading it
+#: back; :func:`consensus_sim.bargaining.nash.status_quo_is_assumed` looks for it, and
+#: so the Nash solution does not bargain from the placeholder. Delete the line from a
+#: scenario once it holds a real status quo.
+STATUS_QUO_PLACEHOLDER = ("Placeholder status quo: the data give none, so a scale's end "
+                          "stands in for it; delete this line once you enter a real status "
+                          "quo, or the Nash solution will not bargain from it.")
+
+#: Every line that marks the status quo as a placeholder: :data:`STATUS_QUO_PLACEHOLDER`
+#: and the lines the importers of consensus-sim 0.1 and 0.2 wrote instead, so that the
+#: files imported then are still recognised. Frozen text: never reword these.
+STATUS_QUO_PLACEHOLDER_LINES = frozenset({
+    STATUS_QUO_PLACEHOLDER,
+    "The status quo is the lower end of every scale (an assumption: the data give none).",
+    "The status quo is the upper end of every scale (an assumption: the data give none).",
+})
 
 ScaleValue = str | float | Mapping[str, float]
 
@@ -155,14 +185,8 @@ def import_decide(
     source = str(path)
     text = _read(path)
     data = _Data(source, "DECIDE", title or "")
-    separator = None
     titles: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        if separator is None:
-            separator = "\t" if "\t" in raw else ";" if ";" in raw else ","
-        cells = [c.strip() for c in raw.split(separator)]
+    for number, cells in _rows(source, text, *_decide_dialect(text)):
         while cells and not cells[-1]:
             cells.pop()
         tag, values = cells[0], cells[1:]
@@ -182,6 +206,23 @@ def import_decide(
     if not data.title:
         data.title = titles[0] if titles and titles[0] else Path(source).stem
     return _scenario(data, status_quo, proposal, agenda_setter, rule)
+
+
+def _decide_dialect(text: str) -> tuple[str, str]:
+    """The separator and the quote character of a DECIDE file.
+
+    Both are judged on the first row that is not blank and not a ``#/`` comment (a
+    comment may hold free text, and DECIDE writes one without tabs): the separator
+    is a tab if that row holds one, else ``;`` if it holds one, else ``,``; the quote
+    is ``'`` if the row starts with one (DECIDE writes ``'#A'<tab>'USA'``), else ``"``.
+    """
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.lstrip("'\"").startswith("#/"):
+            continue
+        separator = "\t" if "\t" in line else ";" if ";" in line else ","
+        return separator, "'" if line.startswith("'") else '"'
+    return "\t", "'"
 
 
 def _decide_row(data: _Data, tag: str, values: list[str], number: int) -> None:
@@ -269,13 +310,8 @@ def import_bdm_csv(
     data = _Data(source, "BDM CSV", title or Path(source).stem)
     issue = _Issue(dimension, 0, dimension)
     data.issues[dimension] = issue
-    reader = csv.reader(io.StringIO(text))
     header_seen = False
-    for row in reader:
-        number = reader.line_num
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
+    for number, cells in _rows(source, text, ",", '"'):
         if not header_seen:
             if tuple(c.lower() for c in cells) != _BDM_HEADER:
                 _fail(source, number, f"the header is {','.join(cells)[:60]!r}; expected "
@@ -315,7 +351,8 @@ def write_scenario(data: Mapping[str, Any], path: str | Path) -> Path:
     header = ("# Written by consensus-sim's importer. Check it with "
               "`consensus-sim validate` and\n# add sources and assumptions "
               "before you rely on it.\n")
-    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: same text, faster
+    text = yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(header + text, encoding="utf-8")
     return path
 
@@ -330,56 +367,71 @@ def _scenario(data: _Data, status_quo: ScaleValue, proposal: Any, agenda_setter:
         raise ScenarioError(source, "", f"no actors; a {data.fmt} file needs at least one")
     if not data.issues:
         raise ScenarioError(source, "", f"no issues; a {data.fmt} file needs at least one #P row")
+    cells_of = _cells_by_issue(data)
+    with_data = {actor for actor, _ in data.cells}
     for actor in data.actors.values():
-        if not any(key[0] == actor.key for key in data.cells):
+        if actor.key not in with_data:
             _fail(source, actor.line, f"actor {actor.key!r} has no #D row; give its "
                   "position, salience and power on at least one issue")
     for issue in data.issues.values():
-        if not any(key[1] == issue.key for key in data.cells):
+        if not cells_of[issue.key]:
             _fail(source, issue.line, f"issue {issue.key!r} has no #D row; give at least "
                   "one actor's position on it")
     hundred = any(cell.salience > 1 for cell in data.cells.values())
     actor_ids = _identifiers(data.actors, "A")
     dim_ids = _identifiers(data.issues, "D")
-    flat = {key for key in data.issues if _flat(data, key)}
-    scales = {key: _scale(data, issue, key in flat) for key, issue in data.issues.items()}
+    flat = {key for key, issue in data.issues.items() if _flat(issue, cells_of[key])}
+    scales = {key: _scale(data, issue, cells_of[key], key in flat)
+              for key, issue in data.issues.items()}
     assumptions = [
         f"Imported from {Path(source).name} ({data.fmt}); positions rescaled to [0, 1] "
         "from each issue's scale (recorded as `scale`)"
         + ("; saliences read as 0..100 and divided by 100." if hundred else "."),
     ]
+    lower = dict.fromkeys(dim_ids.values(), 0.0)
+    quo = _on_scale_option(data, status_quo, "status_quo", scales, dim_ids, flat, lower)
 
     def unit(issue: str, value: float) -> float:
         low, high = scales[issue]
         return 0.0 if issue in flat else (value - low) / (high - low)
 
     actors_out = []
+    gaps: dict[str, list[str]] = {}  # actor id: the issues it has no data on
     for key, actor in data.actors.items():
         position, salience = {}, {}
         for issue in data.issues:
             dim = dim_ids[issue]
             cell = data.cells.get((key, issue))
-            if cell is None:
-                position[dim], salience[dim] = (0.0 if issue in flat else 0.5), 0.0
+            if cell is None:  # no stake: out of this issue's models, no invented view
+                position[dim], salience[dim] = quo[dim], 0.0
+                gaps.setdefault(actor_ids[key], []).append(issue)
                 assumptions.append(f"{actor.name or key} has no position on {issue} in the "
-                                   "data: salience 0, position at the scale's midpoint.")
+                                   "data: salience 0 there (it takes no part in that issue), "
+                                   "and the status quo as a placeholder position.")
             else:
                 position[dim] = unit(issue, cell.position)
                 salience[dim] = cell.salience / 100.0 if hundred else cell.salience
         entry: dict[str, Any] = {"id": actor_ids[key], "name": actor.name or key}
         entry.update(type="member", capability=actor.capability, position=position,
                      salience=salience)
+        if entry["id"] in gaps:
+            entry["notes"] = (f"No data on {', '.join(gaps[entry['id']])} in "
+                              f"{Path(source).name}: salience 0 and the status quo as "
+                              "position there are placeholders, not data.")
         actors_out.append(entry)
 
     setter = _setter(data, agenda_setter, actor_ids, assumptions)
-    lower = dict.fromkeys(dim_ids.values(), 0.0)
-    quo = _on_scale_option(data, status_quo, "status_quo", scales, dim_ids, flat, lower)
-    assumptions.append(_describe_status_quo(status_quo))
+    placeholders = _placeholder_issues(data, status_quo, dim_ids)
+    assumptions.append(_describe_status_quo(status_quo, placeholders))
+    if placeholders:
+        assumptions.append(STATUS_QUO_PLACEHOLDER)
     own = dict(next(a for a in actors_out if a["id"] == setter)["position"])
     if proposal is None:
         tabled = own
         assumptions.append(f"The proposal is the agenda setter's own position ({setter}; "
-                           "an assumption: the data give no proposal).")
+                           "an assumption: the data give no proposal)"
+                           + ("; the status quo on the issues it has no data on."
+                              if setter in gaps else "."))
     else:
         tabled = _on_scale_option(data, proposal, "proposal", scales, dim_ids, flat, own)
         assumptions.append("The proposal was given when importing (not in the data); on "
@@ -413,17 +465,22 @@ def _scenario(data: _Data, status_quo: ScaleValue, proposal: Any, agenda_setter:
     }
 
 
-def _flat(data: _Data, issue: str) -> bool:
+def _cells_by_issue(data: _Data) -> dict[str, list[_Cell]]:
+    """Each issue's cells, in file order: one pass over the data, not one per issue."""
+    out: dict[str, list[_Cell]] = {key: [] for key in data.issues}
+    for (_, issue), cell in data.cells.items():
+        out[issue].append(cell)
+    return out
+
+
+def _flat(issue: _Issue, cells: list[_Cell]) -> bool:
     """The issue's scale has no width: one position, and no wider scale is given."""
-    entry = data.issues[issue]
-    values = {c.position for (_, i), c in data.cells.items() if i == issue}
-    values |= {m[0] for m in entry.marks} | set(entry.bounds or ())
+    values = {c.position for c in cells} | {m[0] for m in issue.marks} | set(issue.bounds or ())
     return len(values) == 1
 
 
-def _scale(data: _Data, issue: _Issue, flat: bool) -> tuple[float, float]:
+def _scale(data: _Data, issue: _Issue, cells: list[_Cell], flat: bool) -> tuple[float, float]:
     """The issue's original (min, max): as given, its #M points, or the positions observed."""
-    cells = [c for (_, i), c in data.cells.items() if i == issue.key]
     given = issue.bounds or (
         (min(m[0] for m in issue.marks), max(m[0] for m in issue.marks)) if issue.marks else None)
     if given is not None:
@@ -500,14 +557,23 @@ def _on_scale_option(data: _Data, value: Any, name: str, scales: dict[str, tuple
     return out
 
 
-def _describe_status_quo(value: ScaleValue) -> str:
-    if value == "lower":
-        return ("The status quo is the lower end of every scale (an assumption: the data "
-                "give none).")
-    if value == "upper":
-        return ("The status quo is the upper end of every scale (an assumption: the data "
-                "give none).")
-    return "The status quo was given when importing (not in the data)."
+def _placeholder_issues(data: _Data, value: ScaleValue, dim_ids: dict[str, str]) -> list[str]:
+    """The issues on which the status quo is only a scale's end: ``"lower"`` or
+    ``"upper"`` for every issue, or, in a mapping, the issues it sets so or leaves out."""
+    if not isinstance(value, Mapping):
+        return list(data.issues) if value in ("lower", "upper") else []
+    given = {key: v for k, v in value.items() for key in data.issues if k in (key, dim_ids[key])}
+    return [key for key in data.issues if given.get(key, "lower") in ("lower", "upper")]
+
+
+def _describe_status_quo(value: ScaleValue, placeholders: list[str]) -> str:
+    """The assumption line that says where the status quo comes from."""
+    if value in ("lower", "upper"):
+        return f"The status quo is the {value} end of every scale."
+    if not placeholders:
+        return "The status quo was given when importing (not in the data)."
+    return (f"The status quo was given when importing (not in the data), except on "
+            f"{', '.join(placeholders)}, where it is an end of the scale.")
 
 
 # --------------------------------------------------------------------------- small parts
@@ -521,6 +587,38 @@ def _read(path: str | Path) -> str:
         raise ScenarioError(source, "", "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, "", f"cannot read: {exc}") from None
+
+
+def _rows(source: str, text: str, separator: str, quote: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row that is not blank, as (its line number, its cells stripped of spaces).
+
+    The csv module reads the rows, so a cell may be quoted (``'USA'``, ``"Smith, J."``).
+    A quote that opens a cell and is not closed on the same line would swallow the
+    lines after it into that cell; that is an error naming the line where it opened.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=separator, quotechar=quote)
+    while True:
+        number = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                _fail(source, number, f"cannot read this row ({exc})")
+            # an open quote swallowed lines until the cell outgrew the csv module's limit
+            _fail(source, number, _unclosed(quote, f"it runs on past line {reader.line_num}"))
+        if reader.line_num > number:
+            _fail(source, number, _unclosed(quote, f"it runs on to line {reader.line_num}"))
+        cells = [c.strip() for c in row]
+        if any(cells):
+            yield number, cells
+
+
+def _unclosed(quote: str, where: str) -> str:
+    """The problem of a cell whose opening quote is not closed on its line."""
+    return (f"a quote ({quote}) opens a cell here that is not closed on this line ({where}); "
+            f"close it, or remove the stray {quote}")
 
 
 def _fail(source: str, number: int, problem: str) -> NoReturn:
@@ -563,16 +661,18 @@ def _identifiers(keys: Mapping[str, Any], prefix: str) -> dict[str, str]:
     """Scenario ids for the data's ids: letters, digits, _ and -, starting with a letter."""
     out: dict[str, str] = {}
     taken: set[str] = set()
+    suffixes: dict[str, int] = {}  # the next number to try per id, so duplicates stay linear
     for key in keys:
         ascii_text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
         text = re.sub(r"[^A-Za-z0-9_\-]+", "_", ascii_text).strip("_")
         if not text or not text[0].isalpha():
             text = f"{prefix}_{text}" if text else prefix
         text = text[:64]
-        candidate, n = text, 2
+        candidate, n = text, suffixes.get(text, 2)
         while candidate in taken:
             suffix = f"_{n}"
             candidate, n = text[: 64 - len(suffix)] + suffix, n + 1
+        suffixes[text] = n
         taken.add(candidate)
         out[key] = candidate
     return out

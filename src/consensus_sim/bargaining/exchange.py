@@ -66,10 +66,25 @@ positions only: the model's name is the exchange of voting positions.
 
 On one dimension there is nothing to trade: the forecast is the compromise model's
 and ``detail["note"]`` says so.
+
+DECIDE compatibility. ``compat="decide"`` runs the rules of decide-exchange-model
+2025.3.1 in its deterministic mode (``EqualGainModel.ALLOW_RANDOM = False``) and
+reproduces its outcomes per issue and per round (tests/test_exchange_compat.py,
+against numbers made by running that package). Where they differ from the rules
+above: positions are on 0..100 and computed in 28-digit decimals, as DECIDE does;
+a pair may take part in several exchanges per round, each exchange re-sized after
+every exchange made by one of its actors on the same issue; an actor exactly at an
+outcome counts as below it; after a round every actor that exchanged starts the
+next at its position plus (0.1 + 0.4 (1 - salience)) of the way to its vote; and
+the rounds run ``max_rounds`` (default 10, DECIDE's) times without settling. Actors
+with capability or salience 0 on an issue are left out of it (DECIDE knows only the
+actors with a ``#D`` row there). docs/bargaining.md says what cannot be matched.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import combinations
 from typing import Any, Literal
 
@@ -84,15 +99,18 @@ __all__ = ["exchange"]
 AT_OUTCOME = 1e-12
 #: Gains equal within this relative difference are ties.
 TIE = 1e-9
+#: Rounds DECIDE's command line runs by default (``--iterations``).
+DECIDE_ROUNDS = 10
 
 
 def exchange(
     scenario,
     tie_break: Literal["input", "random"] = "input",
     seed: int | np.random.Generator | None = None,
-    max_rounds: int = 100,
+    max_rounds: int | None = None,
     min_gain: float = 1e-9,
     actors: Actors = "all",
+    compat: Literal["decide"] | None = None,
 ) -> Forecast:
     """Stokman's exchange model with the Equal Gain solution (see the module docstring).
 
@@ -101,19 +119,35 @@ def exchange(
         tie_break: ``"input"`` (default): among equal gains the first exchange in
             input order goes first; ``"random"``: a seeded random choice.
         seed: seed or generator for ``tie_break="random"``.
-        max_rounds: rounds of exchange at most.
-        min_gain: an exchange must give each actor more than this.
+        max_rounds: rounds of exchange at most; default 100, or DECIDE's 10 with
+            ``compat="decide"``.
+        min_gain: an exchange must give each actor more than this (not used with
+            ``compat="decide"``, which keeps DECIDE's own thresholds).
         actors: ``"all"`` (default) or ``"members"``; see :func:`participants`.
+        compat: ``None`` (default): this module's rules; ``"decide"``: the rules of
+            decide-exchange-model 2025.3.1 in its deterministic mode, round by round
+            (see "DECIDE compatibility" in the module docstring).
 
     Returns:
         A :class:`Forecast` named ``"exchange"``. ``detail["exchanges"]`` lists each
         exchange executed: its round, the two actors, the two issues, what each
         actor demanded, each actor's shift of voting position (``from``, ``to``),
         the shift of each outcome and the gain of each actor;
-        ``detail["voting_positions"]`` holds the voting positions reached.
+        ``detail["voting_positions"]`` holds the voting positions reached. With
+        ``compat="decide"``, ``detail["rounds_outcomes"]`` holds, per round and per
+        dimension, the outcome at the start of the round and on the voting positions
+        at its end (DECIDE's "MDS" and "voting MDS"), on [0, 1].
     """
     if tie_break not in ("input", "random"):
         raise ValueError(f"tie_break must be 'input' or 'random' (got {tie_break!r})")
+    if compat not in (None, "decide"):
+        raise ValueError(f"compat must be None or 'decide' (got {compat!r})")
+    if compat == "decide":
+        if tie_break != "input":
+            raise ValueError("compat='decide' reproduces DECIDE's deterministic mode, whose "
+                             "ties go in input order; tie_break must be 'input'")
+        return _decide(scenario, DECIDE_ROUNDS if max_rounds is None else max_rounds, actors)
+    max_rounds = 100 if max_rounds is None else max_rounds
     rng = np.random.default_rng(seed) if tie_break == "random" else None
     arrays = scenario.arrays
     rows = participants(scenario, actors)
@@ -234,3 +268,336 @@ def _equal_gain(interest, voting, direction, salience, share, outcome, i, j, p, 
         gain = d_a * np.abs(cross) / safe
     usable = valid & np.isfinite(d_b) & np.isfinite(gain)
     return np.where(usable, gain, 0.0), a, b, d_a, d_b
+
+
+# --------------------------------------------------------------------------- DECIDE
+#
+# ``compat="decide"`` follows decide-exchange-model 2025.3.1 (J. Draaijer, GPL-3),
+# Equal Gain, with ``EqualGainModel.ALLOW_RANDOM = False``. We read its code to
+# learn what it computes and in which order, and wrote our own. It computes in
+# Python's decimal arithmetic (28 digits) on positions rescaled to 0..100; so do we,
+# in the same order of operations, so that equal gains tie exactly as they do there.
+
+#: DECIDE's thresholds, on its 0..100 scale: a shift this small is none, and so is
+#: a gain this small.
+_NO_SHIFT = 1e-10
+_NO_GAIN = 1e-10
+#: DECIDE's next starting position moves 10% of the way to the voting position, and
+#: 40% more times (1 - salience): actors who care little move further. DECIDE makes
+#: these decimals from the binary floats 0.1 and 0.4, and so must we to match it.
+_FIXED_PULL = Decimal(0.1)  # noqa: RUF032
+_SALIENCE_PULL = Decimal(0.4)  # noqa: RUF032
+_FULL = Decimal(100)
+
+
+@dataclass(eq=False)
+class _Board:
+    """The actors' positions, saliences and capabilities per issue, on DECIDE's 0..100.
+
+    ``members[k]`` lists, in row order, the actors that take part in issue k: those
+    with capability and salience above 0 there (DECIDE has only the actors with a
+    ``#D`` row, and divides by capability x salience).
+    """
+
+    members: list[list[int]]
+    position: list[dict[int, Decimal]]
+    salience: list[dict[int, Decimal]]
+    capability: list[Decimal]
+    total: list[Decimal] = field(default_factory=list)  # sum of c x s per issue
+
+    def __post_init__(self) -> None:
+        self.total = [sum((self.salience[k][a] * self.capability[a] for a in actors),
+                          Decimal(0)) for k, actors in enumerate(self.members)]
+
+    def outcome(self, k: int, seen: dict[int, Decimal] | None = None, actor: int = -1,
+                at: Decimal | None = None) -> Decimal:
+        """The c x s weighted mean on issue k (DECIDE's "MDS"), with the voting positions
+        ``seen`` and ``actor`` at ``at`` in place of their positions."""
+        if not self.total[k]:
+            return Decimal(0)
+        numerator = Decimal(0)
+        for a in self.members[k]:
+            x = at if a == actor else (seen or {}).get(a, self.position[k][a])
+            numerator += x * self.salience[k][a] * self.capability[a]
+        return numerator / self.total[k]
+
+    def shift_to(self, k: int, seen: dict[int, Decimal], actor: int, at: Decimal,
+                 target: Decimal) -> Decimal:
+        """How far ``actor`` must move from ``at`` for issue k's outcome to be ``target``
+        (a vote noted in ``seen`` for the actor itself stands in for ``at``)."""
+        now = Decimal(0)
+        for a in self.members[k]:
+            x = seen.get(a, at if a == actor else self.position[k][a])
+            now += x * self.salience[k][a] * self.capability[a]
+        return (target * self.total[k] - now) / (self.salience[k][actor] * self.capability[actor])
+
+
+@dataclass(eq=False)
+class _Side:
+    """One actor's part in an exchange: it shifts its vote on ``gives`` to win a shift
+    of its partner's vote on ``wants`` (DECIDE's supply and demand issues)."""
+
+    actor: int
+    gives: int
+    wants: int
+    at: Decimal  # its vote on `gives` before the exchange
+    own: Decimal  # its position on `wants`: its partner shifts toward it
+    s_gives: Decimal
+    s_wants: Decimal
+    c: Decimal
+    start: Decimal = Decimal(0)  # its position on `gives` when the round began
+    move: Decimal = Decimal(0)
+    vote: Decimal = Decimal(0)
+    moves: list[Decimal] = field(default_factory=list)  # DECIDE's record of shifts
+
+    @classmethod
+    def of(cls, board: _Board, actor: int, gives: int, wants: int) -> _Side:
+        at = board.position[gives][actor]
+        return cls(actor, gives, wants, at, board.position[wants][actor],
+                   board.salience[gives][actor], board.salience[wants][actor],
+                   board.capability[actor], start=at)
+
+    def may_move(self, move: Decimal) -> bool:
+        """DECIDE's test of a shift: not nil, not over 100 points, staying on the scale,
+        and the same way as every shift this side has recorded."""
+        if abs(move) > _FULL or abs(move) <= _NO_SHIFT:
+            return False
+        if not 0 <= self.at + move <= _FULL or sum(self.moves) > _FULL:
+            return False
+        return max(self.moves) < 0 or min(self.moves) > 0
+
+    def next_start(self) -> Decimal:
+        """Where the actor starts the next round on ``gives``: 10% of the way from its
+        position to its vote, plus 40% x (1 - salience)."""
+        toward = (1 - self.s_gives) * _SALIENCE_PULL * self.vote + _FIXED_PULL * self.vote
+        return toward + (1 - (1 - self.s_gives) * _SALIENCE_PULL - _FIXED_PULL) * self.start
+
+
+def _shift(distance: Decimal, side: _Side, total: Decimal) -> Decimal:
+    """How far the outcome on ``side.gives`` moves when that side moves ``distance``."""
+    return distance * side.s_gives * side.c / total
+
+
+def _rate(side: _Side, partner: _Side) -> Decimal:
+    """The outcome shift on the partner's issue per unit on the side's: Equal Gain."""
+    return (side.s_gives + partner.s_wants) / (side.s_wants + partner.s_gives)
+
+
+@dataclass(eq=False)
+class _Deal:
+    """A candidate exchange: ``first`` wants p and gives on q, ``second`` the reverse.
+
+    ``seen`` holds, per issue, the votes of actors in exchanges already made this
+    round that DECIDE lets this exchange know of (see :meth:`learn`).
+    """
+
+    board: _Board
+    first: _Side
+    second: _Side
+    gain: Decimal = Decimal(0)
+    valid: bool = False
+    seen: dict[int, dict[int, Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, board: _Board, i: int, j: int, p: int, q: int) -> _Deal:
+        """The exchange between actors i and j on issues p and q, sized. The actor that
+        cares relatively more for p wants p (i on equal ratios)."""
+        s = board.salience
+        if s[p][i] / s[q][i] < s[p][j] / s[q][j]:
+            i, j = j, i
+        deal = cls(board, _Side.of(board, i, gives=q, wants=p), _Side.of(board, j, gives=p,
+                                                                          wants=q))
+        deal.size()
+        return deal
+
+    def size(self) -> None:
+        """Equal Gain: ``second`` shifts all the way to ``first``'s position on p and
+        ``first`` shifts on q at the equal-gain rate, unless that would take ``first``
+        past ``second``'s position on q; then ``first`` goes all the way instead."""
+        a, b, total = self.first, self.second, self.board.total
+        p, q = a.wants, a.gives
+        dp = _shift(abs(a.own - b.at), b, total[p])
+        dq = _rate(b, a) * dp
+        a.move, b.move = dq * total[q] / (a.c * a.s_gives), abs(a.own - b.at)
+        if abs(a.move) > abs(b.own - a.at):
+            dq = _shift(abs(b.own - a.at), a, total[q])
+            dp = _rate(a, b) * dq
+            a.move, b.move = abs(b.own - a.at), dp * total[p] / (b.c * b.s_gives)
+        for side, toward in ((a, b.own), (b, a.own)):
+            if side.at > toward:
+                side.move = -side.move
+            side.moves.append(side.move)
+            side.vote = side.at + side.move
+        self.gain = abs(dq * a.s_gives - dp * a.s_wants)
+        self.valid = a.may_move(a.move) and b.may_move(b.move) and not self.gain < _NO_GAIN
+        if self.valid:
+            self.stop_at_partner(a, b)
+            self.stop_at_partner(b, a)
+            self.valid = a.may_move(a.move) and b.may_move(b.move)
+
+    def stop_at_partner(self, mover: _Side, partner: _Side) -> None:
+        """If ``mover``'s shift carries the outcome on its issue past ``partner``'s
+        position, resize the exchange so that the outcome stops there."""
+        k, seen, board = mover.gives, self.seen.setdefault(mover.gives, {}), self.board
+        before = board.outcome(k, seen, mover.actor, mover.at)
+        after = board.outcome(k, seen, mover.actor, mover.vote)
+        aim = partner.own
+        if (aim - before >= 0 and aim - after >= 0) or (aim - before <= 0 and aim - after <= 0):
+            return
+        delta = abs(board.shift_to(k, seen, mover.actor, mover.at, aim))
+        dp = _shift(delta, mover, board.total[k])
+        dq = _rate(mover, partner) * dp
+        partner.move = abs(dq * board.total[partner.gives] / (partner.c * partner.s_gives))
+        mover.move = delta
+        for side, toward in ((partner, mover.own), (mover, partner.own)):
+            if side.at > toward:
+                side.move = -side.move
+            side.moves[-1] = side.move
+            side.vote = side.at + side.move
+        self.gain = abs(dq * partner.s_gives - dp * partner.s_wants)
+        self.valid = partner.may_move(partner.move) and mover.may_move(mover.move)
+
+    def learn(self, done: _Deal) -> None:
+        """Re-size this exchange after ``done`` was made, as DECIDE does.
+
+        A side that shifts on the same issue as an actor of ``done`` continues from
+        that actor's new vote. If an actor of ``done`` wants the same issue as a side
+        here, its partner's new vote is noted in ``seen`` for the outcome checks.
+        """
+        redo = False
+        for mine in (self.first, self.second):
+            for theirs in (done.first, done.second):
+                if (mine.actor, mine.gives) == (theirs.actor, theirs.gives):
+                    mine.at = theirs.vote
+                    mine.moves.append(theirs.moves[-1])
+                    redo = True
+                    break
+        if redo:
+            self._drop_last_moves()
+        for wanter, mover in ((done.second, done.first), (done.first, done.second)):
+            if any((wanter.actor, wanter.wants) == (mine.actor, mine.wants)
+                   for mine in (self.first, self.second)):
+                seen = self.seen.setdefault(wanter.wants, {})
+                earlier = seen.get(mover.actor)
+                seen[mover.actor] = mover.vote if earlier is None else _kept(mover, earlier)
+                if not redo:
+                    self._drop_last_moves()
+                    redo = True
+        if redo:
+            self.size()
+
+    def _drop_last_moves(self) -> None:
+        self.first.moves.pop()
+        self.second.moves.pop()
+
+
+def _kept(mover: _Side, earlier: Decimal) -> Decimal:
+    """Of two votes noted for one actor, the one nearer to where it started the round."""
+    return min(earlier, mover.vote) if mover.start <= earlier else max(earlier, mover.vote)
+
+
+def _decide_round(board: _Board, n_actors: int) -> list[_Deal]:
+    """One round of DECIDE's model: the exchanges made, in order.
+
+    Every pair of issues (p, q), in dimension order; actors on the same side of the
+    outcome on neither issue can exchange: those above both outcomes with those at
+    or below both, those at or below on p only with those at or below on q only.
+    The exchange with the highest gain is made (the first listed on a tie), every
+    other is re-sized (:meth:`_Deal.learn`), and so on until none is left.
+    """
+    outcome = [board.outcome(k) for k in range(len(board.members))]
+    below = [{a: x <= outcome[k] for a, x in board.position[k].items()}
+             for k in range(len(board.members))]
+    deals: list[_Deal] = []
+    for p, q in combinations(range(len(board.members)), 2):
+        groups: tuple[list[int], ...] = ([], [], [], [])
+        for a in range(n_actors):
+            if a in below[p] and a in below[q]:
+                groups[below[p][a] + 2 * below[q][a]].append(a)
+        for one, other in ((groups[0], groups[3]), (groups[1], groups[2])):
+            deals += [_Deal.open(board, i, j, p, q) for i in one for j in other]
+    made: list[_Deal] = []
+    while deals:
+        deals.sort(key=lambda deal: deal.gain, reverse=True)
+        best = deals.pop(0)
+        if not best.valid:
+            continue
+        for deal in deals:
+            if deal.valid:
+                deal.learn(best)
+        deals = [deal for deal in deals if deal.valid]
+        made.append(best)
+    return made
+
+
+def _decide(scenario, rounds: int, actors: Actors) -> Forecast:
+    """The exchange model as decide-exchange-model 2025.3.1 runs it (deterministic)."""
+    if rounds < 1:
+        raise ValueError(f"max_rounds must be at least 1 (got {rounds})")
+    arrays = scenario.arrays
+    rows = participants(scenario, actors)
+    ids = [arrays.actor_ids[r] for r in rows]
+    dims = list(arrays.dimension_ids)
+    interest, salience = arrays.position[rows], arrays.salience[rows]
+    weight = arrays.capability[rows, None] * salience
+    members = [[a for a in range(len(rows)) if weight[a, k] > 0] for k in range(len(dims))]
+    board = _Board(
+        members,
+        [{a: Decimal(f"{100 * interest[a, k]:.9f}") for a in m} for k, m in enumerate(members)],
+        [{a: Decimal(repr(float(salience[a, k]))) for a in m} for k, m in enumerate(members)],
+        [Decimal(repr(float(c))) for c in arrays.capability[rows]],
+    )
+
+    def on_unit(values: list[Decimal]) -> dict[str, float]:
+        return {d: float(v / _FULL) for d, v in zip(dims, values, strict=True)}
+
+    executed: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    converged = False
+    for round_number in range(1, rounds + 1):
+        start = [board.outcome(k) for k in range(len(dims))]
+        made = _decide_round(board, len(rows))
+        for deal in made:
+            executed.append(_describe(deal, round_number, ids, dims))
+            for side in (deal.first, deal.second):
+                board.position[side.gives][side.actor] = side.vote
+        voting = [board.outcome(k) for k in range(len(dims))]
+        votes = [dict(board.position[k]) for k in range(len(dims))]
+        for deal in made:
+            for side in (deal.first, deal.second):
+                board.position[side.gives][side.actor] = side.next_start()
+        history.append({"round": round_number, "start": on_unit(start),
+                        "voting": on_unit(voting)})
+        if not made:  # nothing moves: every later round would be this one again
+            converged = True
+            break
+    position = np.array([float(v / _FULL) for v in voting])
+    empty = np.array([not total for total in board.total])
+    position[empty] = weighted_mean(interest, weight)[empty]
+    return Forecast("exchange", position, {
+        "solution": "equal gain",
+        "compat": "decide-exchange-model 2025.3.1, deterministic (ALLOW_RANDOM = False)",
+        "actors": actors,
+        "rounds": len(history),
+        "converged": converged,
+        "exchanges": executed,
+        "rounds_outcomes": history,
+        "voting_positions": {ids[a]: {dims[k]: float(votes[k][a] / _FULL)
+                                      for k in range(len(dims)) if a in votes[k]}
+                             for a in range(len(ids))},
+    })
+
+
+def _describe(deal: _Deal, round_number: int, ids: list[str], dims: list[str]) -> dict[str, Any]:
+    """An exchange made, JSON-ready, on [0, 1] like the default model's."""
+    a, b = deal.first, deal.second
+    return {
+        "round": round_number,
+        "actors": [ids[a.actor], ids[b.actor]],
+        "issues": [dims[a.wants], dims[a.gives]],
+        "demands": {ids[a.actor]: dims[a.wants], ids[b.actor]: dims[b.wants]},
+        "shifts": [{"actor": ids[side.actor], "issue": dims[side.gives],
+                    "from": float(side.at / _FULL), "to": float(side.vote / _FULL)}
+                   for side in (b, a)],
+        "gain": float(deal.gain / _FULL),
+    }
