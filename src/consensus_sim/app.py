@@ -1004,6 +1004,41 @@ def _open(name: str) -> tuple[Dashboard, str | None]:
 # ---------------------------------------------------------------------- server
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port this machine cannot listen on (one another server holds, one that
+    needs administrator rights) or a host that is not this machine's, as uvicorn
+    would bind it (with ``SO_REUSEADDR``): one line instead of a server that seems to
+    start, then exits."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise ScenarioError("--host", "", f"{host!r} is not an address of this machine "
+                            f"({exc.strerror}); allowed: 127.0.0.1, 0.0.0.0 or this "
+                            "machine's name") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise ScenarioError("--host", "", f"{host!r} is not an address of this "
+                                    "machine; allowed: 127.0.0.1, 0.0.0.0 or this machine's "
+                                    "name") from None
+            if exc.errno == errno.EADDRINUSE:
+                problem = (f"port {port} is in use on {host} (another dashboard or server); "
+                           f"allowed: a free port, e.g. --port {port % 65535 + 1}")
+            elif exc.errno == errno.EACCES:
+                problem = (f"port {port} needs administrator rights; allowed: a port from "
+                           "1024 to 65535")
+            else:
+                problem = f"cannot listen on {host} port {port} ({exc.strerror})"
+            raise ScenarioError("--port", "", problem) from None
+
+
 def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Start the dashboard's web server and block until it is stopped (Ctrl+C).
 
@@ -1014,10 +1049,15 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
         host: interface to listen on; the default serves this machine only. Use
             ``0.0.0.0`` to let a classroom's devices connect.
         port: TCP port.
+
+    Raises:
+        ScenarioError: the scenario is not valid, or the port is taken (checked before
+            the address is printed, so the dashboard never claims a port it cannot have).
     """
     import uvicorn
     from solara.server import settings
 
+    _check_port(host, port)
     if scenario is not None:
         load_scenario(scenario)
         path = Path(scenario)

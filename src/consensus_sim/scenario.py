@@ -13,18 +13,26 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
-from .errors import ScenarioError
+from .errors import ScenarioError, shorten
 from .uncertainty import UncertainInput, uncertain_inputs
 
 __all__ = [
@@ -36,10 +44,77 @@ __all__ = [
     "scenario_from_dict",
 ]
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
+#: What an id (of a scenario, actor, dimension, ...) may be: a letter, then letters,
+#: digits, ``_`` and ``-``.
+IDENTIFIER_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+
+
+def _refuse_non_numbers(value: Any) -> Any:
+    """Let numbers through; refuse true/false and text where a number is expected.
+
+    Pydantic would read ``true`` as 1 and the text ``"0.5"`` as 0.5; in a scenario
+    they are mistakes (``capability: yes``, a quoted number, a decimal comma), so
+    each is refused with what to write instead.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a number; allowed: a number "
+                         "(true and false are for yes/no fields)")
+    if isinstance(value, str):
+        raise ValueError(_text_for_number(value))
+    return value
+
+
+def _number(**bounds: float) -> Any:
+    """A finite number within ``bounds`` (``ge``, ``gt``, ``le``, ``lt``), never
+    true/false or text. The check comes last, so the bounds stay in the JSON Schema."""
+    return Annotated[float, Field(allow_inf_nan=False, **bounds),
+                     BeforeValidator(_refuse_non_numbers)]
+
+
+def _whole(**bounds: int) -> Any:
+    """A whole number within ``bounds``, never true/false or text."""
+    return Annotated[int, Field(**bounds), BeforeValidator(_refuse_non_numbers)]
+
+
+def _text_for_number(text: str) -> str:
+    """Why ``text`` was not read as a number, and what to write."""
+    bare = text.strip()
+    if m := re.fullmatch(r"([-+]?\d+),(\d+)", bare):
+        return f"{bare} looks like a decimal comma: write {m[1]}.{m[2]}"
+    if re.fullmatch(r"[-+]?\d+(?::[0-5]?\d)+(?:\.\d*)?", bare):
+        return (f"{bare!r} is text, not a number: a scenario file is read as YAML 1.2, "
+                "where 1:30 is not 90 (sexagesimal); write the number itself")
+    if bare.lower() in ("yes", "no", "on", "off", "y", "n", "true", "false"):
+        return (f"{bare!r} is text, not a number; allowed: a number "
+                "(in YAML 1.2 yes/no/on/off are text, not true/false)")
+    if re.fullmatch(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", bare):
+        return f"{text!r} is text, not a number: remove the quotes"
+    return f"{_shown(text)} is not a number; allowed: a number such as 0.5"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for an error line, at most ``limit`` characters."""
+    return shorten(repr(value), limit)
+
+
+#: The largest size of a number not otherwise bounded (a capability, a weight, a
+#: tolerance, a scale's ends, a distribution's bounds). The model adds such numbers up
+#: over all members and multiplies them (a distribution's width by itself), and near
+#: the largest float (1.8e308) these sums overflow; 1e15 leaves room for any real
+#: scale (a GDP in dollars is about 2.5e13).
+LARGEST = 1e15
+
+Fraction = _number(ge=0.0, le=1.0)
+Bounded = _number(ge=-LARGEST, le=LARGEST)
+NonNegative = _number(ge=0.0, le=LARGEST)
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, max_length=64)]
+#: A reference to an id (an actor, a dimension, a source): checked against the ids
+#: after validation; bounded so that an error line can name it.
+Ref = Annotated[str, Field(max_length=64)]
+#: Text drawn on charts and printed in summaries: a title, a name, a label, a unit.
+Name = Annotated[str, Field(max_length=200)]
+#: Text for the reader: a description, notes, a citation, an assumption.
+Prose = Annotated[str, Field(max_length=5000)]
 
 ACTOR_TYPES = ("member", "partner", "external", "chair")
 CONCESSION_STRATEGIES = ("minimal", "split", "ladder")
@@ -63,15 +138,15 @@ class Level(_Strict):
     """A labelled point on a dimension's ladder, e.g. 0.33 "ITPP facilitation only"."""
 
     value: Fraction
-    label: str = Field(min_length=1)
+    label: Name = Field(min_length=1)
 
 
 class Scale(_Strict):
     """A dimension's original scale (e.g. 4 to 10 years), for reporting forecasts on it."""
 
-    min: float
-    max: float
-    unit: str = ""
+    min: Bounded
+    max: Bounded
+    unit: Name = ""
 
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
@@ -92,12 +167,12 @@ class Dimension(_Strict):
     """
 
     id: Identifier
-    name: str = ""
-    description: str = ""
+    name: Name = ""
+    description: Prose = ""
     levels: tuple[Level, ...] = ()
     side: bool = False
     binary: bool = False
-    payer: str | tuple[str, ...] | None = None
+    payer: Ref | tuple[Ref, ...] | None = None
     scale: Scale | None = None
 
     @property
@@ -125,7 +200,7 @@ class Proposal(_Strict):
     """
 
     position: dict[str, Fraction]
-    agenda_setter: str
+    agenda_setter: Ref
     concession: Literal["minimal", "split", "ladder"] = "minimal"
     side_payments: bool = True
     postponement: Fraction = 0.0
@@ -138,10 +213,10 @@ class Meeting(_Strict):
     as part of its blocking cost."""
 
     id: Identifier
-    name: str = ""
-    round: Annotated[int, Field(ge=1)]
+    name: Name = ""
+    round: _whole(ge=1)
     failure_cost: dict[str, NonNegative] = Field(default_factory=dict)
-    sources: tuple[str, ...] = ()
+    sources: tuple[Ref, ...] = ()
 
 
 class ConsensusRule(_Strict):
@@ -158,7 +233,7 @@ class UnanimityRule(_Strict):
 
     type: Literal["unanimity"]
     constructive_abstention: bool = True
-    abstainers_stop_at: Annotated[float, Field(gt=0.0, le=1.0)] | None = 1 / 3
+    abstainers_stop_at: _number(gt=0.0, le=1.0) | None = 1 / 3
 
 
 class SilenceRule(_Strict):
@@ -178,7 +253,7 @@ class MajorityRule(_Strict):
     """
 
     type: Literal["majority"]
-    threshold: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
+    threshold: _number(ge=0.0, lt=1.0) = 0.5
     inclusive: bool = False
 
 
@@ -194,7 +269,7 @@ class QualifiedMajorityRule(_Strict):
     type: Literal["qualified_majority"]
     member_share: Fraction = 0.55
     weight_share: Fraction = 0.65
-    blocking_minority: Annotated[int, Field(ge=0)] = 4
+    blocking_minority: _whole(ge=0) = 4
 
 
 class VetoMajorityRule(_Strict):
@@ -204,7 +279,7 @@ class VetoMajorityRule(_Strict):
 
     type: Literal["veto_majority"]
     threshold: Fraction = 0.6
-    veto: tuple[str, ...] = Field(min_length=1)
+    veto: tuple[Ref, ...] = Field(min_length=1)
 
 
 Rule = Annotated[
@@ -216,6 +291,11 @@ RULE_TYPES = ("consensus", "unanimity", "silence", "majority", "qualified_majori
               "veto_majority")
 
 
+#: The least sd of a beta, as a share of its width: below it the shape parameters pass
+#: 1e11 and then overflow, and the draws would all be the mean anyway.
+BETA_LEAST_SD = 1e-6
+
+
 class BetaDistribution(_Strict):
     """A beta distribution on [``low``, ``high``] with the given mean and sd.
 
@@ -224,12 +304,12 @@ class BetaDistribution(_Strict):
     """
 
     dist: Literal["beta"] = Field(description="Selects this distribution.")
-    mean: Finite = Field(description="The mean of the draws.")
-    sd: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = Field(
+    mean: Bounded = Field(description="The mean of the draws.")
+    sd: _number(gt=0.0, le=LARGEST) = Field(
         description="The standard deviation of the draws; sd² must be below "
         "(mean − low)(high − mean).")
-    low: Finite = Field(0.0, description="The least value a draw can take.")
-    high: Finite = Field(1.0, description="The greatest value a draw can take.")
+    low: Bounded = Field(0.0, description="The least value a draw can take.")
+    high: Bounded = Field(1.0, description="The greatest value a draw can take.")
 
     @model_validator(mode="after")
     def _exists(self) -> BetaDistribution:
@@ -238,6 +318,12 @@ class BetaDistribution(_Strict):
             raise ValueError(f"mean must lie strictly between low and high (got mean "
                              f"{self.mean:g} on [{self.low:g}, {self.high:g}])")
         room = (self.mean - self.low) * (self.high - self.mean)
+        least = BETA_LEAST_SD * (self.high - self.low)
+        if self.sd < least:
+            raise ValueError(f"sd {self.sd:g} is too small for a beta on [{self.low:g}, "
+                             f"{self.high:g}]; allowed: at least {least:.3g}, a millionth of "
+                             "high − low (a narrower beta is its mean: state that value in "
+                             "the actor's own field)")
         if not self.sd**2 < room * (1.0 - 1e-9):  # at the limit, rounding decides
             raise ValueError(f"sd {self.sd:g} is too large for a beta with mean {self.mean:g} "
                              f"on [{self.low:g}, {self.high:g}]; allowed: sd below "
@@ -251,9 +337,9 @@ class TriangularDistribution(_Strict):
     falling to ``high``."""
 
     dist: Literal["triangular"] = Field(description="Selects this distribution.")
-    low: Finite = Field(description="The least value a draw can take.")
-    mode: Finite = Field(description="The most likely value, from `low` to `high`.")
-    high: Finite = Field(description="The greatest value a draw can take.")
+    low: Bounded = Field(description="The least value a draw can take.")
+    mode: Bounded = Field(description="The most likely value, from `low` to `high`.")
+    high: Bounded = Field(description="The greatest value a draw can take.")
 
     @model_validator(mode="after")
     def _ordered(self) -> TriangularDistribution:
@@ -268,8 +354,8 @@ class UniformDistribution(_Strict):
     """Every value between ``low`` and ``high`` equally likely."""
 
     dist: Literal["uniform"] = Field(description="Selects this distribution.")
-    low: Finite = Field(description="The least value a draw can take.")
-    high: Finite = Field(description="The greatest value a draw can take.")
+    low: Bounded = Field(description="The least value a draw can take.")
+    high: Bounded = Field(description="The greatest value a draw can take.")
 
     @model_validator(mode="after")
     def _ordered(self) -> UniformDistribution:
@@ -281,9 +367,9 @@ class DiscreteDistribution(_Strict):
     """A few values, each drawn with a probability proportional to its weight."""
 
     dist: Literal["discrete"] = Field(description="Selects this distribution.")
-    values: tuple[Finite, ...] = Field(
+    values: tuple[Bounded, ...] = Field(
         min_length=2, description="The values a draw can take; distinct.")
-    weights: tuple[Annotated[float, Field(ge=0.0, allow_inf_nan=False)], ...] | None = Field(
+    weights: tuple[NonNegative, ...] | None = Field(
         None, description="One weight per value, in the same order; they need not sum to "
         "1. Default (none): all values equally likely.")
 
@@ -331,13 +417,13 @@ class Uncertainty(_Strict):
     under ``fields`` overrides the shorthand for its field.
     """
 
-    position_sd: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
+    position_sd: NonNegative = Field(
         0.0, description="Shorthand: every actor's position on every dimension is drawn "
         "from a symmetric triangular distribution centred on the stated position whose sd "
         "is this, reduced near the ends of the scale to min(m, 1 - m)/sqrt(6) so the "
         "draws stay in [0, 1] with the stated mean (a stated 0 or 1 stays fixed). 0: "
         "positions are fixed.")
-    salience_sd: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
+    salience_sd: NonNegative = Field(
         0.0, description="The same for every non-zero salience; a salience of 0 (does "
         "not care) stays 0.")
     fields: dict[str, Distribution] = Field(
@@ -358,7 +444,7 @@ class ActorParams(_Strict):
     tolerance: NonNegative | None = None
     stubbornness: Fraction | None = None
     blocking_cost: NonNegative | None = None
-    gamma: Annotated[float, Field(gt=0.0, le=10.0)] | None = None
+    gamma: _number(gt=0.0, le=10.0) | None = None
     weight: NonNegative | None = None
 
 
@@ -372,8 +458,8 @@ class Pressure(_Strict):
 
     affects: Literal["position", "salience"]
     strength: Fraction
-    targets: tuple[str, ...] | None = None
-    dimensions: tuple[str, ...] | None = None
+    targets: tuple[Ref, ...] | None = None
+    dimensions: tuple[Ref, ...] | None = None
 
 
 class Rival(_Strict):
@@ -383,12 +469,12 @@ class Rival(_Strict):
     majorities choose between them (see docs/model.md, "Rival proposals")."""
 
     id: Identifier
-    name: str = ""
+    name: Name = ""
     text: dict[str, Fraction]
-    sponsor: str | None = None
-    round: Annotated[int, Field(ge=1)] = 1
-    sources: tuple[str, ...] = ()
-    notes: str = ""
+    sponsor: Ref | None = None
+    round: _whole(ge=1) = 1
+    sources: tuple[Ref, ...] = ()
+    notes: Prose = ""
 
     @property
     def label(self) -> str:
@@ -399,13 +485,13 @@ class Actor(ActorParams):
     """A member (votes) or a non-voting partner, external actor or chair."""
 
     id: Identifier
-    name: str = ""
+    name: Name = ""
     type: Literal["member", "partner", "external", "chair"] = "member"
-    groups: tuple[str, ...] = ()
+    groups: tuple[Ref, ...] = ()
     pressure: tuple[Pressure, ...] = ()
     outside_option: dict[str, Fraction] | None = None
-    sources: tuple[str, ...] = ()
-    notes: str = ""
+    sources: tuple[Ref, ...] = ()
+    notes: Prose = ""
 
     @property
     def label(self) -> str:
@@ -425,15 +511,15 @@ class Event(_Strict):
     """
 
     id: Identifier
-    description: str = ""
+    description: Prose = ""
     probability: Fraction
     per: Literal["run", "round"] = "run"
-    round: Annotated[int, Field(ge=1)] = 1
-    targets: tuple[str, ...] | None = None
+    round: _whole(ge=1) = 1
+    targets: tuple[Ref, ...] | None = None
     affects: Literal["position", "salience", "tolerance", "blocking_cost"] = "salience"
-    dimensions: tuple[str, ...] | None = None
-    change: Annotated[float, Field(ge=-1.0, le=1.0)]
-    sources: tuple[str, ...] = ()
+    dimensions: tuple[Ref, ...] | None = None
+    change: _number(ge=-1.0, le=1.0)
+    sources: tuple[Ref, ...] = ()
 
 
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -443,8 +529,8 @@ class HistoryChange(_Strict):
     """A change to a historical case's inputs after they were fixed, and why."""
 
     date: IsoDate
-    change: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    change: Prose = Field(min_length=1)
+    reason: Prose = Field(min_length=1)
 
 
 class History(_Strict):
@@ -458,29 +544,29 @@ class History(_Strict):
                      "withdrawn", "deadlocked", "postponed"]
     text: dict[str, Fraction] | None = None
     inputs_fixed: IsoDate
-    sources: tuple[str, ...] = Field(min_length=1)
-    notes: str = ""
+    sources: tuple[Ref, ...] = Field(min_length=1)
+    notes: Prose = ""
     changes: tuple[HistoryChange, ...] = ()
 
 
 class Source(_Strict):
     id: Identifier
-    citation: str = Field(min_length=1)
-    url: str | None = None
-    supports: str = ""
+    citation: Prose = Field(min_length=1)
+    url: Prose | None = None
+    supports: Prose = ""
 
 
 class Scenario(_Strict):
     """A validated scenario. Build one with :func:`load_scenario`."""
 
     id: Identifier | None = None
-    title: str = Field(min_length=1)
-    description: str = ""
+    title: Name = Field(min_length=1)
+    description: Prose = ""
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
     status_quo: dict[str, Fraction]
     proposal: Proposal
     rule: Rule = ConsensusRule(type="consensus")
-    max_rounds: Annotated[int, Field(ge=1, le=1000)] = 10
+    max_rounds: _whole(ge=1, le=1000) = 10
     information: Literal["private", "complete"] = Field(
         "private", description="What actors know of the values drawn for a run. "
         "`private`: each actor knows its own; the others, and the agenda setter, know "
@@ -497,7 +583,7 @@ class Scenario(_Strict):
     rivals: tuple[Rival, ...] = ()
     listens_to: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     sources: tuple[Source, ...] = ()
-    assumptions: tuple[str, ...] = ()
+    assumptions: tuple[Prose, ...] = ()
     history: History | None = None
 
     @cached_property
@@ -720,6 +806,12 @@ def _influence(s: Scenario, row: dict[str, int], n_members: int,
     its own view counts 1 times its own capability; each row is normalised to sum
     to 1. ``all`` stands for every member, as listener or as source. Members that
     listen to nobody keep W_ii = 1.
+
+    Only the ratios within a row matter, so any finite weights and capabilities are
+    allowed: rows and capabilities are first divided by powers of two near their
+    largest values. A power of two scales a float exactly, so this changes no bit of
+    W, yet weights and capabilities near the largest float (about 1.8e308) cannot
+    overflow when they are multiplied and summed.
     """
     if not s.listens_to:
         return None
@@ -733,7 +825,8 @@ def _influence(s: Scenario, row: dict[str, int], n_members: int,
                     if j != i:
                         raw[i, j] = w
     raw[np.arange(n_members), np.arange(n_members)] = 1.0
-    raw *= capability[None, :]
+    raw = np.ldexp(raw, -np.frexp(raw.max(axis=1, keepdims=True))[1])
+    raw *= np.ldexp(capability, -np.frexp(capability.max())[1])[None, :]
     total = raw.sum(axis=1, keepdims=True)
     influence = np.divide(raw, total, out=np.zeros_like(raw), where=total > 0)
     lonely = total[:, 0] == 0  # a member of capability 0 keeps its own view
@@ -744,9 +837,44 @@ def _influence(s: Scenario, row: dict[str, int], n_members: int,
 # --------------------------------------------------------------------------- loading
 
 
+#: A scenario file larger than this is refused before it is read: the largest bundled
+#: scenario is 60 kB, and parsing a file of hundreds of megabytes would take minutes.
+MAX_FILE_BYTES = 5_000_000
+#: Mappings and lists nested deeper than this are refused (a scenario nests at most 7
+#: levels); Python's parser would otherwise crash on a file nested a thousand deep.
+MAX_DEPTH = 20
+#: Values a file may hold, an alias counted each time it is used: a few aliases that
+#: refer to one another could otherwise make a small file expand to billions.
+MAX_VALUES = 1_000_000
+#: Digits an integer may have: a count or a round needs a few; Python refuses to read
+#: integers of more than 4,300 digits, and none needs more than this.
+MAX_DIGITS = 18
+
+#: YAML 1.2 (core schema) implicit types. PyYAML follows YAML 1.1, where ``yes``,
+#: ``no``, ``on`` and ``off`` are booleans, ``1:30`` is 90 (base 60), ``017`` is octal,
+#: ``2023-07-11`` a date and ``<<`` merges mappings; in YAML 1.2 all of these are
+#: text, and ``1e-3`` (no dot) is a number.
+_YAML12_RESOLVERS = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
+     "-+0123456789"),
+    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+)
+#: Explicit tags no scenario needs, refused rather than half-supported.
+_REFUSED_TAGS = ("binary", "timestamp", "omap", "pairs", "set")
+
+
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """A safe loader (libyaml's parser where installed, several times faster) that
-    rejects a key given twice in one mapping."""
+    """A safe loader (libyaml's parser where installed, several times faster) with
+    YAML 1.2's implicit types, that rejects a key given twice in one mapping."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+
+
+for _tag, _pattern, _first in _YAML12_RESOLVERS:
+    _UniqueKeyLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
 def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep=False):
@@ -763,9 +891,122 @@ def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, d
     return loader.construct_mapping(node, deep=deep)
 
 
+class _Refused(yaml.constructor.ConstructorError):
+    """A value the loader refuses (not a syntax error): its message stands alone."""
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 integer (decimal, ``0o`` octal or ``0x`` hex) of at most
+    :data:`MAX_DIGITS` digits."""
+    text = loader.construct_scalar(node)
+    sign, digits = (-1 if text[:1] == "-" else 1), text.lstrip("+-")
+    base = {"0o": 8, "0x": 16}.get(digits[:2], 10)
+    digits = digits[2:] if base != 10 else digits
+    if len(digits) > MAX_DIGITS:
+        raise _Refused(
+            None, None, f"an integer of {len(digits):,} digits; allowed: at most "
+            f"{MAX_DIGITS} digits (write a large number as, e.g., 1.5e30)", node.start_mark)
+    try:
+        return sign * int(digits, base)
+    except ValueError:
+        raise _Refused(
+            None, None, f"{_shown(text)} is not an integer", node.start_mark) from None
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    """A YAML 1.2 float; an explicit ``!!float`` that is not one is refused."""
+    text = loader.construct_scalar(node)
+    special = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+    try:
+        return special.get(text.lower()) or float(text)
+    except ValueError:
+        raise _Refused(
+            None, None, f"{_shown(text)} is not a number", node.start_mark) from None
+
+
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> None:
+    raise _Refused(
+        None, None, f"the tag {node.tag.rsplit(':', 1)[-1]!r} is not allowed in a scenario; "
+        "allowed: plain text, numbers, true/false, lists and mappings", node.start_mark)
+
+
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
 )
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+for _tag in _REFUSED_TAGS:
+    _UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+
+
+def _check_nodes(root: yaml.Node, source: str) -> None:
+    """Refuse, before anything is built, what no scenario needs and what would make
+    loading crash or hang: nesting deeper than :data:`MAX_DEPTH`, a list or mapping
+    used as a key, more than :data:`MAX_VALUES` values (aliases counted each time they
+    are used), and a decimal comma in a flow mapping (``{office: 0,1}`` reads as
+    ``office: 0`` and a key ``1``)."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        where = f"line {node.start_mark.line + 1}"
+        if count > MAX_VALUES:
+            raise ScenarioError(source, where, f"the file expands to more than "
+                                f"{MAX_VALUES:,} values (an alias counts each time it is "
+                                f"used); allowed: at most {MAX_VALUES:,}, far more than a "
+                                "scenario needs")
+        if depth > MAX_DEPTH:
+            raise ScenarioError(source, where, f"nested more than {MAX_DEPTH} levels deep; "
+                                "allowed: the nesting of a scenario (at most 7 levels)")
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    raise ScenarioError(source, f"line {key.start_mark.line + 1}",
+                                        "a list or mapping used as a key; allowed: a name "
+                                        "or a number as a key")
+                stack.append((value, depth + 1))
+            if node.flow_style:
+                _check_decimal_comma(node, source)
+
+
+def _check_decimal_comma(node: yaml.MappingNode, source: str) -> None:
+    """Refuse ``{office: 0,1}``: a whole number, a comma with no space, then a number
+    with no value is a decimal comma, not a second key."""
+    for (_, value), (key, after) in pairwise(node.value):
+        if (isinstance(value, yaml.ScalarNode) and not value.style  # plain: None or ""
+                and re.fullmatch(r"[-+]?\d+", value.value) and not key.style
+                and re.fullmatch(r"\d+", key.value) and isinstance(after, yaml.ScalarNode)
+                and after.value == "" and key.start_mark.line == value.end_mark.line
+                and key.start_mark.column == value.end_mark.column + 1):
+            raise ScenarioError(source, f"line {key.start_mark.line + 1}",
+                                f"{value.value},{key.value} looks like a decimal comma: "
+                                f"write {value.value}.{key.value}")
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    """The data of a scenario file, read as YAML 1.2 with the checks above."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node, source)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}" if mark else "YAML"
+        syntax = "" if isinstance(exc, _Refused) else "YAML syntax error: "
+        raise ScenarioError(source, line, f"{syntax}{exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, "", f"cannot read: {exc}") from None
+    except RecursionError:  # Python's own parser, where libyaml is not installed
+        raise ScenarioError(source, "", f"nested too deeply; allowed: at most {MAX_DEPTH} "
+                            "levels") from None
+    finally:
+        loader.dispose()
 
 
 def scenario_folder() -> Path:
@@ -791,35 +1032,56 @@ def bundled_scenarios() -> dict[str, Path]:
 def load_scenario(path_or_name: str | Path) -> Scenario:
     """Load and validate a scenario from a YAML file or a bundled scenario's name.
 
+    A scenario without an ``id`` takes the file's name (without ``.yaml``), which must
+    then be a valid id, as it names the results folder.
+
     Raises:
         ScenarioError: one line naming the file, the field path and the problem.
     """
-    path = Path(path_or_name)
-    if not path.is_file():
-        bundled = bundled_scenarios()
-        name = str(path_or_name)
-        if name in bundled:
-            path = bundled[name]
-        elif path.exists():
-            raise ScenarioError(str(path), "", "is a directory, not a scenario file")
-        else:
-            raise ScenarioError(
-                name, "", "no such file or bundled scenario "
-                f"(bundled: {', '.join(bundled) or 'none'})"
-            )
+    path = _scenario_path(path_or_name)
     source = str(path_or_name)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f"line {mark.line + 1}" if mark else "YAML"
-        raise ScenarioError(source, line, f"YAML syntax error: {exc.problem}") from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(source, "", f"the file has {size:,} bytes; allowed: at most "
+                                f"{MAX_FILE_BYTES:,} (a scenario of hundreds of actors "
+                                "needs less than 1 MB)")
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
         raise ScenarioError(source, "", f"cannot read: {exc}") from None
-    scenario = scenario_from_dict(data, source=source)
+    scenario = scenario_from_dict(_parse_yaml(text, source), source=source)
     if scenario.id is None:
+        if not re.fullmatch(IDENTIFIER_PATTERN, path.stem) or len(path.stem) > 64:
+            raise ScenarioError(source, "id", f"missing, and the file's name {_shown(path.stem)} "
+                                "is not a valid id (it names the results folder); add `id:` "
+                                "with a letter, then letters, digits, _ or - (at most 64)")
         scenario = scenario.model_copy(update={"id": path.stem})
     return scenario
+
+
+def _scenario_path(path_or_name: str | Path) -> Path:
+    """The file a scenario argument names: a regular file, or a bundled scenario by
+    name (with or without ``.yaml``)."""
+    path = Path(path_or_name)
+    if path.is_file():
+        return path
+    name = str(path_or_name)
+    if path.is_dir():
+        raise ScenarioError(name, "", "is a directory, not a scenario file")
+    if path.exists():
+        raise ScenarioError(name, "", "is not a regular file (a device, pipe or socket); "
+                            "allowed: a scenario file or a bundled scenario's name")
+    bundled = bundled_scenarios()
+    stem = name.removesuffix(".yaml").removesuffix(".yml")
+    if stem in bundled:
+        return bundled[stem]
+    import difflib
+
+    near = [b for b in bundled if stem.lower() in b] if len(stem) >= 3 else []
+    near = near or difflib.get_close_matches(stem.lower(), bundled, n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]}?" if len(near) == 1 else ""
+    raise ScenarioError(name, "", f"no such file or bundled scenario{hint} (bundled: "
+                        f"{', '.join(bundled) or 'none'})")
 
 
 def scenario_from_dict(data: Any, source: str = "<scenario>") -> Scenario:
@@ -932,12 +1194,35 @@ def _first_error(exc: ValidationError, data: dict, source: str) -> ScenarioError
                              f"{ctx.get('expected_tags')}{more}")
     if kind == "missing":
         return ScenarioError(source, path, f"required field is missing{more}")
+    shown = err.get("input")
+    if kind == "string_too_long":
+        limit = err["ctx"]["max_length"]
+        return ScenarioError(source, path, f"text of {len(shown):,} characters; allowed: at "
+                             f"most {limit:,} ({_TEXT_LIMITS.get(limit, 'see the schema')})"
+                             f"{more}")
+    bound = err.get("ctx", {}).get("le", err.get("ctx", {}).get("ge"))
+    if kind in ("less_than_equal", "greater_than_equal") and abs(bound) == LARGEST:
+        size = f"{shown:.3g} is too large; allowed: at most {LARGEST:.0e}".replace("e+", "e")
+        return ScenarioError(source, path, f"{size} in size, so that the model's sums stay "
+                             "finite (capabilities, weights and listens_to weights count "
+                             f"only by their ratios: divide them all by one number){more}")
+    if kind == "finite_number":
+        return ScenarioError(source, path, f"{shown} is not allowed; allowed: a finite number"
+                             f"{more}")
     message = err["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    shown = err.get("input")
-    got = "" if isinstance(shown, dict | list) else f" (got {shown!r})"
+    echoed = kind == "value_error" and str(shown).strip().lower() in message.lower()
+    got = "" if isinstance(shown, dict | list) or echoed else f" (got {_shown(shown)})"
     return ScenarioError(source, path, f"{message}{got}{more}")
+
+
+#: Why text is bounded, by its longest length (see ``Name``, ``Prose`` and ``Ref``).
+_TEXT_LIMITS = {
+    64: "an id or a reference to one",
+    200: "it is drawn on charts and printed in summaries",
+    5000: "it is text for the reader, printed in reports",
+}
 
 
 def _check_references(s: Scenario, source: str) -> None:
@@ -1059,9 +1344,9 @@ def _check_references(s: Scenario, source: str) -> None:
         if listener != "all" and listener not in members:
             fail(f"listens_to.{listener}",
                  f"unknown member; allowed: a member id or 'all' ({_few(members)})")
-        for source in sources:
-            if source != "all" and source not in ids:
-                fail(f"listens_to.{listener}.{source}",
+        for speaker in sources:
+            if speaker != "all" and speaker not in ids:
+                fail(f"listens_to.{listener}.{speaker}",
                      f"unknown actor; allowed: an actor id or 'all' ({_few(ids)})")
     unique("events", "event", (e.id for e in s.events))
     for e in s.events:

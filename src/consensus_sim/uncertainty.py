@@ -61,8 +61,9 @@ def beta_shape(mean: float, sd: float, low: float = 0.0, high: float = 1.0,
     """
     width = high - low
     m, s = (mean - low) / width, sd / width
-    kappa = m * (1.0 - m) / s**2 - 1.0
-    if not (0.0 < m < 1.0 and kappa > 0.0):
+    variance = s**2  # 0 when sd is too small a share of the width for a float
+    kappa = m * (1.0 - m) / variance - 1.0 if variance > 0.0 else math.nan
+    if not (0.0 < m < 1.0 and kappa > 0.0 and math.isfinite(kappa)):
         raise ValueError(f"no beta on [{low:g}, {high:g}] has mean {mean:g} and sd {sd:g}")
     return m * kappa, (1.0 - m) * kappa
 
@@ -255,7 +256,8 @@ def uncertain_inputs(scenario: Scenario) -> tuple[UncertainInput, ...]:
     distribution centred on the stated value whose sd is :func:`shorthand_sd` (its
     inverse CDF is closed-form, so drawing it is cheap); a declaration under
     ``uncertainty.fields`` replaces the shorthand for its field. Inputs that cannot
-    vary (a shorthand around a stated 0 or 1) are left out.
+    vary (a shorthand around a stated 0 or 1, or one whose sd is too small to move the
+    stated value by a float's precision) are left out.
 
     The order is by actor id, field name and dimension id, so that it does not depend
     on the order in which the file lists actors or dimensions.
@@ -272,11 +274,12 @@ def uncertain_inputs(scenario: Scenario) -> tuple[UncertainInput, ...]:
         for actor_id, i in row.items():
             for dim_id, j in column.items():
                 mean = float(stated[i, j])
-                spread = shorthand_sd(mean, sd)
-                if spread <= 0 or (field == "salience" and mean == 0):
+                half = min(sd * math.sqrt(6.0), mean, 1.0 - mean)
+                # cannot vary: at an end of the scale, or so narrow that mean ± half
+                # rounds to the mean itself (a tiny sd)
+                if not mean - half < mean + half or (field == "salience" and mean == 0):
                     continue
                 path = f"actors.{actor_id}.{field}.{dim_id}"
-                half = min(sd * math.sqrt(6.0), mean, 1.0 - mean)
                 found[path] = UncertainInput(path, actor_id, i, field, j, "triangular",
                                              mean - half, mean + half, mode=mean)
     for path, declaration in declared.fields.items():
