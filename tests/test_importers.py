@@ -526,3 +526,12 @@ def test_unreadable_and_empty_files(tmp_path):
         import_bdm_csv(write(tmp_path, "\n\n", "empty.csv"))
     with pytest.raises(ScenarioError, match="no actors"):
         import_decide(write(tmp_path, "#/\tnothing here\n"))
+
+
+def test_written_text_that_yaml_1_2_would_read_as_a_number_reads_back_as_text(tmp_path):
+    from consensus_sim.importers import write_scenario
+    from consensus_sim.scenario import _UniqueKeyLoader
+
+    data = {"title": "1e3", "description": "True", "notes": ["0x1F", "-.5", "plain words", ""]}
+    path = write_scenario(data, tmp_path / "s.yaml")
+    assert yaml.load(path.read_text(), Loader=_UniqueKeyLoader) == data

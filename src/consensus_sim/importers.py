@@ -345,14 +345,28 @@ def import_bdm_csv(
 # --------------------------------------------------------------------------- output
 
 
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's: faster
+    """Writes text that YAML 1.2 would read as something else (``1e3``, ``True``)
+    quoted, so that a written scenario reads back as it was written."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    from .scenario import reads_as_text
+
+    style = None if reads_as_text(value) else "'"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def write_scenario(data: Mapping[str, Any], path: str | Path) -> Path:
     """Write scenario data as a YAML file (keys in the order given); return the path."""
     path = Path(path)
     header = ("# Written by consensus-sim's importer. Check it with "
               "`consensus-sim validate` and\n# add sources and assumptions "
               "before you rely on it.\n")
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: same text, faster
-    text = yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(dict(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(header + text, encoding="utf-8")
     return path
 

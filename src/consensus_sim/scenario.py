@@ -877,6 +877,12 @@ for _tag, _pattern, _first in _YAML12_RESOLVERS:
     _UniqueKeyLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
+def reads_as_text(text: str) -> bool:
+    """Whether ``text``, written plain (unquoted), reads back as text with this
+    loader's YAML 1.2 types: ``1e3`` or ``true`` would not (writers quote those)."""
+    return not any(re.match(pattern, text) for _, pattern, _ in _YAML12_RESOLVERS)
+
+
 def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep=False):
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
