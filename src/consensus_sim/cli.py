@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,106 @@ class InputError(click.ClickException):
     """Bad input from the user: one line, exit status 2."""
 
     exit_code = 2
+
+
+class _OutputPath(click.Path):
+    """A path to write to; an empty one is refused (it would name the current folder)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("empty path; give a name, e.g. results/mine", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+#: The most runs a command (or each point of a sweep) may ask for: 10 million runs take
+#: from minutes to hours, and their 95% intervals are already within ±0.03 percentage
+#: points; a billion would take days, and its list of tasks alone gigabytes.
+MAX_RUNS = 10_000_000
+#: Seeds go to numpy's SeedSequence, which keeps 128 bits of a seed.
+MAX_SEED = 2**128 - 1
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+SCHEDULER_TIMEOUT = 5.0
+
+
+class _Whole(click.IntRange):
+    """A whole number from ``min`` to ``max``: "not an integer" when it is not one, and
+    the reason for ``max`` when it is larger (below ``min``, click's own message)."""
+
+    name = "integer"
+
+    def __init__(self, least: int, most: int, shown: str, why: str) -> None:
+        super().__init__(min=least)
+        self.most, self.shown, self.why = most, shown, why
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        allowed = f"allowed: a whole number from {self.min} to {self.shown}"
+        if isinstance(value, str):
+            text = value.strip()
+            if text.lstrip("+-").isdigit() and len(text) > 4000:  # Python reads no more
+                self.fail(f"{text[:12]}… is more than {self.shown}; {allowed} ({self.why})",
+                          param, ctx)
+            try:
+                value = int(text)
+            except ValueError:
+                self.fail(f"{value!r} is not an integer; {allowed}", param, ctx)
+        number = super().convert(value, param, ctx)
+        if number > self.most:
+            self.fail(f"{number:,} is more than {self.shown}; {allowed} ({self.why})",
+                      param, ctx)
+        return number
+
+
+#: ``--runs``: the runs of a command, or of each point of a sweep.
+RUNS = _Whole(1, MAX_RUNS, f"{MAX_RUNS:,}", "10 million runs take from minutes to hours, "
+              "and their 95% intervals are already within ±0.03 percentage points")
+#: ``--seed``: the root of every random number.
+SEED = _Whole(0, MAX_SEED, "2^128 − 1", "numpy's SeedSequence keeps 128 bits of a seed")
+
+
+def _scheduler_address(ctx: Any, param: Any, value: str | None) -> str | None:
+    """Check ``--scheduler`` at once, before any work starts: an address of the form dask
+    prints (``tcp://HOST:PORT``; also tls, ws or wss, or ``HOST:PORT``), and a Dask
+    scheduler there that answers Dask's handshake within :data:`SCHEDULER_TIMEOUT`
+    seconds (a wrong port may belong to another server, such as Dask's own dashboard)."""
+    import re
+    import socket
+
+    if value is None:
+        return None
+    form = re.fullmatch(r"(?:(tcp|tls|ws|wss)://)?(\[[0-9a-fA-F:.]+\]|[\w.-]+):(\d{1,5})/?",
+                        value.strip())
+    if not form or not 0 < int(form[3]) < 65536:
+        raise click.BadParameter(f"{value!r} is not a scheduler address; allowed: "
+                                 "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (the address "
+                                 "`dask scheduler` prints)", ctx, param)
+    import asyncio
+
+    try:  # a plain connection first: a refusal or an unknown host is known at once
+        socket.create_connection((form[2].strip("[]"), int(form[3])),
+                                 timeout=SCHEDULER_TIMEOUT).close()
+        asyncio.run(_handshake(value.strip(), SCHEDULER_TIMEOUT))
+    except Exception as exc:  # whatever answers there, the reason is one line
+        if isinstance(exc, TimeoutError):
+            reason = "no answer"
+        elif isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror.lower()
+        else:
+            reason = "what answers there is not a Dask scheduler"
+        raise click.BadParameter(f"cannot reach a Dask scheduler at {value} within "
+                                 f"{SCHEDULER_TIMEOUT:g} s ({reason}); start one (dask "
+                                 f"scheduler --port {form[3]}) or check the address",
+                                 ctx, param) from None
+    return value
+
+
+async def _handshake(address: str, timeout: float) -> None:
+    """Connect to a Dask scheduler and exchange Dask's handshake, within ``timeout`` s."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+    await comm.close()
 
 
 def _style_option(command):
@@ -88,14 +190,15 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("scenario")
-@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+@click.option("--runs", "-n", type=RUNS, default=500, show_default=True,
               help="Number of seeded runs.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--seed", "-s", type=SEED, default=0, show_default=True,
               help="Root seed; the same seed gives the same results.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Output folder [default: results/<scenario id>].")
+@click.option("--out", "-o", "out_dir", type=_OutputPath(file_okay=False, path_type=Path),
+              default=None, help="Output folder, replaced as a whole when the run ends "
+                                 "[default: results/<scenario id>].")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Chart file format.")
 @click.option("--no-charts", is_flag=True, help="Write summary.json and runs.csv only.")
@@ -110,68 +213,76 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
 
     Writes summary.json, runs.csv (one row per run), drawn.parquet (each run's drawn
     uncertain inputs) and the charts to the output folder, and prints a summary.
-    Runs stream to disk as they finish, so memory stays flat however many runs.
+    Runs stream to disk as they finish, so memory stays flat however many runs. The
+    folder appears complete or not at all: it is written beside the old one and
+    swapped in at the end (see docs/outputs.md).
     """
     spec = _load(scenario)
     out_dir = out_dir or Path("results") / (spec.id or "scenario")
-    _prepare_dir(out_dir)
     from .ensemble import stream_ensemble
+    from .outputs import replaced_folder
 
-    partial = out_dir / "runs.csv.partial"
-    rounds_partial = out_dir / "rounds.parquet.partial" if record_rounds else None
-    drawn_partial = out_dir / "drawn.parquet.partial" if spec.uncertain else None
-    with partial.open("w", encoding="utf-8", newline="") as table:
-        result = stream_ensemble(spec, runs, seed, jobs or None, table, progress=None,
-                                 rounds_parquet=rounds_partial, drawn_parquet=drawn_partial)
-    partial.replace(out_dir / "runs.csv")
-    for extra in (rounds_partial, drawn_partial):
-        if extra is not None:
-            extra.replace(out_dir / extra.name.removesuffix(".partial"))
-    summary = result.summary()
-    summary["command"] = _command_line()
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    from .sweep import base_data
+    inputs = [scenario] if Path(scenario).is_file() else []
+    after = f"{out_dir} was left as it was" if os.path.isdir(out_dir) else "nothing was written"
+    try:
+        with _writing(out_dir, after), \
+                replaced_folder(out_dir, "run", inputs) as staging:
+            with (staging / "runs.csv").open("w", encoding="utf-8", newline="") as table:
+                result = stream_ensemble(
+                    spec, runs, seed, jobs or None, table, progress=None,
+                    rounds_parquet=staging / "rounds.parquet" if record_rounds else None,
+                    drawn_parquet=staging / "drawn.parquet" if spec.uncertain else None)
+            summary = result.summary()
+            summary["command"] = _command_line()
+            (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+            from .sweep import base_data
 
-    manifest = {"kind": "run", "version": __version__, "scenario": spec.id,
-                "scenario_sha256": spec.content_hash(), "scenario_content": base_data(spec),
-                "seed": seed, "runs": runs, "command": summary["command"]}
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    written = [out_dir / "summary.json", out_dir / "manifest.json", out_dir / "runs.csv"]
-    if spec.uncertain:
-        written.append(out_dir / "drawn.parquet")
-    if record_rounds:
-        written.append(out_dir / "rounds.parquet")
-    if not no_charts:
-        from .plots import save_charts
+            manifest = {"kind": "run", "version": __version__, "scenario": spec.id,
+                        "scenario_sha256": spec.content_hash(),
+                        "scenario_content": base_data(spec), "seed": seed, "runs": runs,
+                        "command": summary["command"]}
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            written = ["summary.json", "manifest.json", "runs.csv"]
+            if spec.uncertain:
+                written.append("drawn.parquet")
+            if record_rounds:
+                written.append("rounds.parquet")
+            if not no_charts:
+                from .plots import save_charts
 
-        written += save_charts(result, out_dir, fmt)
+                written += [p.name for p in save_charts(result, staging, fmt)]
+    except KeyboardInterrupt:
+        _interrupted(out_dir, "run", after)
     if quiet:
         click.echo(out_dir)
         return
     click.echo(format_summary(summary, spec))
-    click.echo(f"\nWrote {len(written)} files to {out_dir}/: "
-               + ", ".join(p.name for p in written))
+    click.echo(f"\nWrote {len(written)} files to {out_dir}/: " + ", ".join(written))
 
 
 def _vary_options(command):
     """Options shared by sweep and sensitivity: executors, output, charts."""
     options = [
-        click.option("--runs", "-n", type=click.IntRange(min=1), default=100, show_default=True,
+        click.option("--runs", "-n", type=RUNS, default=100, show_default=True,
                      help="Runs per design point."),
-        click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True,
+        click.option("--seed", "-s", type=SEED, default=0, show_default=True,
                      help="Root seed of the design and of every run."),
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
                      help="Local worker processes (0 = all cores, 1 = no subprocess)."),
         click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                     callback=_scheduler_address,
                      help="Run on a Dask distributed cluster instead of local processes."),
-        click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-                     default=None,
-                     help="Results folder [default: results/<scenario id>-<command>]."),
-        click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
-                     default=None, help="Complete an interrupted run of this command in DIR."),
+        click.option("--out", "-o", "out_dir", type=_OutputPath(file_okay=False, path_type=Path),
+                     default=None, help="Results folder, new or empty "
+                                        "[default: results/<scenario id>-<command>]."),
+        click.option("--resume", "resume_dir",
+                     type=_OutputPath(file_okay=False, path_type=Path), default=None,
+                     help="Complete an interrupted run of this command in DIR; options "
+                          "given with it must match DIR's manifest."),
         click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
                      show_default=True, help="Chart file format."),
         click.option("--no-charts", is_flag=True, help="Write the tables only."),
+        click.option("--quiet", "-q", is_flag=True, help="Print only the results folder."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -181,17 +292,19 @@ def _vary_options(command):
 def _results_dir(kind: str, scenario: str | None, out_dir: Path | None,
                  resume_dir: Path | None):
     """The base scenario, the folder and whether to resume, from the command line."""
-    from .store import read_manifest
+    from .outputs import folder_kind, read_manifest, real_path
 
     if resume_dir is not None:
-        if out_dir is not None and out_dir != resume_dir:
+        if out_dir is not None and real_path(out_dir) != real_path(resume_dir):
             raise InputError(f"--out {out_dir} and --resume {resume_dir} name different "
                              "folders; give one")
         manifest = _guard(read_manifest, resume_dir)
-        if manifest.get("kind") != "sweep" or (
-                kind == "sensitivity") != ("sensitivity" in manifest.get("extra", {})):
-            raise InputError(f"{resume_dir}: holds the results of another command; resume it "
-                             "with that command")
+        found = folder_kind(manifest)
+        if found != kind:
+            what = "cannot be resumed (run it again)" if found == "run" else \
+                f"resume it with consensus-sim {found}"
+            raise InputError(f"{resume_dir}: holds the results of consensus-sim {found}; "
+                             + what)
         return manifest, resume_dir, True
     if scenario is None:
         raise InputError(f"consensus-sim {kind}: missing SCENARIO (or --resume DIR)")
@@ -199,19 +312,80 @@ def _results_dir(kind: str, scenario: str | None, out_dir: Path | None,
     return spec, out_dir or Path("results") / f"{spec.id}-{kind}", False
 
 
+def _check_resume(folder: Path, scenario: str | None, recorded: dict[str, Any],
+                  given: dict[str, Any]) -> None:
+    """Refuse a --resume whose command line names other inputs than DIR's manifest.
+
+    ``given`` maps a parameter of the command to its value here, ``recorded`` to the
+    manifest's; only options typed on the command line are compared (one left at
+    its default says nothing).
+    """
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    where = folder / "manifest.json"
+    if scenario is not None:
+        spec = _load(scenario)
+        if spec.content_hash() != recorded["scenario"]:
+            raise InputError(f"SCENARIO {scenario}: differs from the scenario recorded in "
+                             f"{where}; leave it out to resume {folder}, or give another "
+                             "--out to start anew")
+    for name, value in given.items():
+        if ctx.get_parameter_source(name) not in (ParameterSource.COMMANDLINE,
+                                                  ParameterSource.ENVIRONMENT):
+            continue
+        if value != recorded[name]:
+            option = next(p.opts[0] for p in ctx.command.params if p.name == name)
+            raise InputError(f"{option}: {_shown(value)} differs from {where} "
+                             f"({_shown(recorded[name])}); leave it out to resume {folder}, or "
+                             "give another --out to start anew")
+
+
+def _shown(value: Any) -> str:
+    """A command-line value as typed: parameters as PATH=SPEC."""
+    if isinstance(value, tuple) and all(hasattr(p, "path") for p in value):
+        return " ".join(f"{p.path}=" + (",".join(map(str, p.values)) if p.values is not None
+                                        else f"{p.bounds[0]}..{p.bounds[1]}") for p in value)
+    return str(value)
+
+
 def _guard(function, *args, **kwargs):
     """Call ``function``; turn a ScenarioError into one line and exit status 2."""
+    with _writing(None):
+        return function(*args, **kwargs)
+
+
+@contextmanager
+def _writing(folder: Path | None, after: str = "", resumable: str | None = None,
+             verb: str = "write", option: str = "--out") -> Iterator[None]:
+    """Turn a ScenarioError, or a file-system error while writing ``folder`` (given
+    as ``option``), into one line and exit status 2. The line ends with ``after``, or
+    for a ``resumable`` command whose folder has a manifest, with how to complete the
+    finished runs."""
     from .errors import ScenarioError
 
     try:
-        return function(*args, **kwargs)
+        yield
     except ScenarioError as exc:
         raise InputError(exc.line()) from None
+    except OSError as exc:
+        if folder is None:
+            raise
+        from .outputs import os_error_line
+
+        if resumable and os.path.isfile(folder / "manifest.json"):
+            after = (f"finished runs are kept in {folder}/parts: complete them with "
+                     f"consensus-sim {resumable} --resume {folder}")
+        raise InputError(os_error_line(exc, folder, after, verb, option)) from None
 
 
-def _interrupted(out_dir: Path, kind: str) -> None:
-    click.echo(f"interrupted: finished runs are saved in {out_dir}/parts; complete them with "
-               f"consensus-sim {kind} --resume {out_dir}", err=True)
+def _interrupted(out_dir: Path, kind: str, after: str = "") -> None:
+    """Say what an interrupted command kept, and how to go on; exit status 130."""
+    if kind == "run":
+        click.echo(f"interrupted: {after}", err=True)
+    else:
+        click.echo(f"interrupted: finished runs are saved in {out_dir}/parts; complete them "
+                   f"with consensus-sim {kind} --resume {out_dir}", err=True)
     sys.exit(130)
 
 
@@ -228,7 +402,7 @@ def _interrupted(out_dir: Path, kind: str) -> None:
 @_style_option
 def sweep(scenario: str | None, vary: tuple[str, ...], design: str, samples: int | None,
           runs: int, seed: int, jobs: int, scheduler: str | None, out_dir: Path | None,
-          resume_dir: Path | None, fmt: str, no_charts: bool) -> None:
+          resume_dir: Path | None, fmt: str, no_charts: bool, quiet: bool) -> None:
     """Vary scenario fields over a design; run every point; stream a tidy table.
 
     PATH names any field: actors.FRA.salience.office, rule.threshold,
@@ -236,30 +410,42 @@ def sweep(scenario: str | None, vary: tuple[str, ...], design: str, samples: int
     Results go to DIR as they finish (parts/, then runs.parquet, runs.csv,
     points.csv, charts); an interrupted sweep resumes with --resume DIR.
     """
+    from .outputs import folder_lock, staged_files
     from .store import SweepSpec, run_sweep
-    from .sweep import parse_parameter
+    from .sweep import parse_parameters
 
     base, out_dir, resume = _results_dir("sweep", scenario, out_dir, resume_dir)
+    parameters = tuple(_guard(parse_parameters, vary))
     if resume:
         spec = _guard(SweepSpec.from_manifest, base, str(out_dir / "manifest.json"))
+        _check_resume(out_dir, scenario, {
+            "scenario": base.get("scenario_sha256"), "vary": spec.parameters, "runs": spec.runs,
+            "seed": spec.seed, "design": spec.design, "samples": spec.samples}, {
+            "vary": parameters, "runs": runs, "seed": seed, "design": design,
+            "samples": samples})
     else:
-        parameters = [_guard(parse_parameter, text) for text in vary]
         if not parameters:
             raise InputError("consensus-sim sweep: give at least one --vary PATH=SPEC")
         spec = _guard(SweepSpec.create, base, {p.path: p for p in parameters}, runs=runs,
                       seed=seed, design=design, samples=samples)
-    try:
-        result = _guard(run_sweep, spec, out=out_dir, jobs=jobs or None, scheduler=scheduler,
-                        progress=None, resume=resume)
-    except KeyboardInterrupt:
-        _interrupted(out_dir, "sweep")
-    points = result.points()
-    written = ["manifest.json", "runs.parquet", "runs.csv", "points.csv"]
-    if not no_charts:
-        from .sweep_plots import save_sweep_charts
+    with _writing(out_dir, resumable="sweep"), folder_lock(out_dir):
+        try:
+            result = run_sweep(spec, out=out_dir, jobs=jobs or None, scheduler=scheduler,
+                               progress=None, resume=resume)
+        except KeyboardInterrupt:
+            _interrupted(out_dir, "sweep")
+        points = result.points()
+        written = ["manifest.json", "runs.parquet", "runs.csv", "points.csv"]
+        if not no_charts:
+            from .sweep_plots import save_sweep_charts
 
-        written += [p.name for p in save_sweep_charts(points, [p.path for p in spec.parameters],
-                                                      out_dir, fmt)]
+            with staged_files(out_dir) as staging:
+                written += [p.name for p in save_sweep_charts(
+                    points, [p.path for p in spec.parameters], staging, fmt,
+                    scenario=spec.scenario)]
+    if quiet:
+        click.echo(out_dir)
+        return
     click.echo(format_points(points, spec))
     click.echo(f"\nWrote {len(written)} files to {out_dir}/: " + ", ".join(written))
 
@@ -301,40 +487,55 @@ def _short(value) -> str:
 def sensitivity(scenario: str | None, params: tuple[str, ...], method: str, samples: int,
                 metric: str, runs: int, seed: int, jobs: int, scheduler: str | None,
                 out_dir: Path | None, resume_dir: Path | None, fmt: str,
-                no_charts: bool) -> None:
+                no_charts: bool, quiet: bool) -> None:
     """Global sensitivity (Sobol' or Morris, via SALib) of an outcome metric."""
+    from .outputs import folder_lock, staged_files
     from .sensitivity import sensitivity as analyse
-    from .sweep import parse_parameter
+    from .sweep import parse_parameters
 
     base, out_dir, resume = _results_dir("sensitivity", scenario, out_dir, resume_dir)
+    parsed = tuple(_guard(parse_parameters, params, "--param"))
     if resume:
         from .store import SweepSpec
 
         spec = _guard(SweepSpec.from_manifest, base, str(out_dir / "manifest.json"))
         settings = spec.extra["sensitivity"]
+        if not isinstance(settings, dict) or not {"method", "metric"} <= set(settings):
+            raise InputError(f"{out_dir}/manifest.json: extra.sensitivity: expected its method "
+                             "and metric; the file was edited")
+        _check_resume(out_dir, scenario, {
+            "scenario": base.get("scenario_sha256"), "params": spec.parameters,
+            "runs": spec.runs, "seed": spec.seed, "samples": spec.samples, **settings}, {
+            "params": parsed, "runs": runs, "seed": seed, "samples": samples,
+            "method": method, "metric": metric})
         method, metric = settings["method"], settings["metric"]
         samples, runs, seed = spec.samples, spec.runs, spec.seed
         ranges = {p.path: f"{p.bounds[0]}..{p.bounds[1]}" for p in spec.parameters}
         base = spec.scenario
     else:
-        parsed = [_guard(parse_parameter, text, "--param") for text in params]
         ranges = {p.path: p for p in parsed}
-    try:
-        result = _guard(analyse, base, ranges, method=method, samples=samples, metric=metric,
-                        runs=runs, seed=seed, jobs=jobs or None, scheduler=scheduler,
-                        out=out_dir, resume=resume, progress=None)
-    except KeyboardInterrupt:
-        _interrupted(out_dir, "sensitivity")
-    written = ["manifest.json", "runs.parquet", "runs.csv", "points.csv", "sensitivity.csv"]
-    if not no_charts:
-        from .plots import save_figure
-        from .sweep_plots import sensitivity_chart
+    with _writing(out_dir, resumable="sensitivity"), folder_lock(out_dir):
+        try:
+            result = analyse(base, ranges, method=method, samples=samples, metric=metric,
+                             runs=runs, seed=seed, jobs=jobs or None, scheduler=scheduler,
+                             out=out_dir, resume=resume, progress=None)
+        except KeyboardInterrupt:
+            _interrupted(out_dir, "sensitivity")
+        written = ["manifest.json", "runs.parquet", "runs.csv", "points.csv", "sensitivity.csv"]
+        if not no_charts:
+            from .plots import save_figure
+            from .sweep_plots import sensitivity_chart
 
-        path = save_figure(sensitivity_chart(result.indices, method,
-                                             title=f"{result.sweep.spec.scenario.title}: "
-                                                   f"sensitivity of {metric}"),
-                           out_dir / f"sensitivity.{fmt}")
-        written.append(path.name)
+            with staged_files(out_dir) as staging:
+                path = save_figure(sensitivity_chart(
+                    result.indices, method,
+                    title=f"{result.sweep.spec.scenario.title}: sensitivity of {metric}",
+                    scenario=result.sweep.spec.scenario),
+                    staging / f"sensitivity.{fmt}")
+            written.append(path.name)
+    if quiet:
+        click.echo(out_dir)
+        return
     click.echo(f"{result.sweep.spec.scenario.title}: {method} sensitivity of {metric} "
                f"({len(result.values)} sample points x {runs} runs, seed {seed})")
     click.echo(format_indices(result.indices, method))
@@ -378,45 +579,53 @@ def format_indices(indices, method: str) -> str:
               show_default=True, help="Chart file format.")
 @_style_option
 def plot(results: Path, fmt: str) -> None:
-    """Re-draw the charts of a results folder (from run, sweep or sensitivity)."""
-    from .store import SweepSpec, read_manifest
+    """Re-draw the charts of a results folder (from run, sweep or sensitivity).
 
-    manifest = _guard(read_manifest, results)
-    kind = manifest.get("kind")
-    if kind == "run":
+    The folder's files must agree with its manifest; each chart is replaced whole.
+    """
+    from .outputs import check_folder, folder_lock, results_garbage, staged_files
+
+    with _writing(results, verb="read"):
+        manifest = check_folder(results)
+    with _writing(results, f"{results} was left as it was"), folder_lock(results) as lock:
+        lock.tidy(results_garbage(results))
+        with staged_files(results) as staging:
+            paths = _draw(manifest, results, staging, fmt)
+    click.echo(f"Wrote {len(paths)} charts to {results}/: " + ", ".join(p.name for p in paths))
+
+
+def _draw(manifest: dict[str, Any], results: Path, out: Path, fmt: str) -> list[Path]:
+    """Draw the charts of the (checked) results folder ``results`` into ``out``."""
+    source = str(results / "manifest.json")
+    if manifest["kind"] == "run":
         from .ensemble import run_ensemble
         from .plots import save_charts
         from .scenario import scenario_from_dict
 
-        spec = _guard(scenario_from_dict, manifest["scenario_content"],
-                      str(results / "manifest.json"))
+        spec = scenario_from_dict(manifest["scenario_content"], source)
         ensemble = run_ensemble(spec, runs=manifest["runs"], seed=manifest["seed"], jobs=None)
-        paths = save_charts(ensemble, results, fmt)
-    elif kind == "sweep":
-        import pandas as pd
+        return save_charts(ensemble, out, fmt)
+    import pandas as pd
 
-        spec = _guard(SweepSpec.from_manifest, manifest, str(results / "manifest.json"))
-        if not (results / "points.csv").exists():
-            raise InputError(f"{results}: the sweep is not finished (no points.csv); "
-                             f"complete it with --resume {results}")
-        points = pd.read_csv(results / "points.csv")
-        if "sensitivity" in spec.extra:
-            from .plots import save_figure
-            from .sweep_plots import sensitivity_chart
+    from .store import SweepSpec
 
-            indices = pd.read_csv(results / "sensitivity.csv")
-            settings = spec.extra["sensitivity"]
-            paths = [save_figure(sensitivity_chart(
-                indices, settings["method"],
-                title=f"{spec.scenario.title}: sensitivity of {settings['metric']}"),
-                results / f"sensitivity.{fmt}")]
-        else:
-            from .sweep_plots import save_sweep_charts
+    spec = SweepSpec.from_manifest(manifest, source)
+    if spec.kind == "sensitivity":
+        from .plots import save_figure
+        from .sweep_plots import sensitivity_chart
 
-            paths = save_sweep_charts(points, [p.path for p in spec.parameters], results, fmt)
-    else:
-        raise InputError(f"{results}/manifest.json: unknown kind {kind!r}; allowed: run, sweep")
-    click.echo(f"Wrote {len(paths)} charts to {results}/: " + ", ".join(p.name for p in paths))
+        settings = spec.extra["sensitivity"]
+        indices = pd.read_csv(results / "sensitivity.csv")
+        return [save_figure(sensitivity_chart(
+            indices, settings["method"],
+            title=f"{spec.scenario.title}: sensitivity of {settings['metric']}",
+            scenario=spec.scenario),
+            out / f"sensitivity.{fmt}")]
+    from .sweep_plots import save_sweep_charts
+
+    points = pd.read_csv(results / "points.csv")
+    return save_sweep_charts(points, [p.path for p in spec.parameters], out, fmt,
+                             scenario=spec.scenario)
 
 
 @cli.command()
@@ -451,26 +660,32 @@ def validate(files: tuple[str, ...]) -> None:
                    "exact up to 30 members.")
 @click.option("--samples", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Monte Carlo samples.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @_chart_output_options("power.csv")
 @_style_option
 def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
           out_dir: Path | None, fmt: str) -> None:
     """Voting power of each member under SCENARIO's rule (Banzhaf, Shapley-Shubik)."""
+    import warnings
+
     spec = _load(scenario)
     from .power import power_indices
 
     try:
-        indices = power_indices(spec, method=method.replace("-", " "), samples=samples,
-                                seed=seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            indices = power_indices(spec, method=method.replace("-", " "), samples=samples,
+                                    seed=seed)
     except ValueError as exc:
         raise InputError(f"{scenario}: {exc}") from None
+    for warning in caught:  # e.g. weights rounded to fit the exact method's table
+        click.echo(f"{scenario}: {warning.message}", err=True)
     if out_dir is not None:
         _prepare_dir(out_dir)
         indices.to_frame().to_csv(out_dir / "power.csv", index=False, float_format="%.6f")
         from .plots import power_chart, save_figure
 
-        save_figure(power_chart(indices), out_dir / f"power.{fmt}")
+        save_figure(power_chart(indices, scenario=spec), out_dir / f"power.{fmt}")
     if as_json:
         click.echo(json.dumps(indices.to_dict(), indent=2))
         return
@@ -492,15 +707,18 @@ def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
 @cli.command()
 @click.argument("scenario")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+@click.option("--runs", "-n", type=RUNS, default=500, show_default=True,
               help="Runs of the simulation beside the classic models.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", "-s", type=SEED, default=0, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
+@click.option("--compat", type=click.Choice(["decide"]), default=None,
+              help="Run the exchange model as the DECIDE software does "
+                   "(decide-exchange-model 2025.3.1, deterministic), round by round.")
 @_chart_output_options("predictions.csv")
 @_style_option
 def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
-            out_dir: Path | None, fmt: str) -> None:
+            compat: str | None, out_dir: Path | None, fmt: str) -> None:
     """Classic bargaining models' forecasts beside the simulation's outcome.
 
     Weighted median, Achen's compromise, the Nash bargaining solution, Bueno de
@@ -510,7 +728,7 @@ def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
     spec = _load(scenario)
     from .predict import predict as forecast
 
-    prediction = forecast(spec, runs=runs, seed=seed, jobs=jobs or None)
+    prediction = forecast(spec, runs=runs, seed=seed, jobs=jobs or None, compat=compat)
     if out_dir is not None:
         _prepare_dir(out_dir)
         prediction.table.to_csv(out_dir / "predictions.csv", index=False, float_format="%.6f")
@@ -523,6 +741,11 @@ def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
         return
     click.echo(f"{spec.title}: forecasts per dimension (simulation: {runs} runs, seed {seed}; "
                f"{100 * prediction.p_adopted:.1f}% adopt a text)")
+    if compat == "decide":
+        from .bargaining.exchange import DECIDE_ROUNDS
+
+        click.echo("exchange: DECIDE's rules (decide-exchange-model 2025.3.1, deterministic, "
+                   f"{DECIDE_ROUNDS} rounds)")
     click.echo(prediction.table.to_string(index=False, float_format=lambda v: f"{v:.3f}",
                                           na_rep="no text"))
 
@@ -530,9 +753,9 @@ def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
 @cli.command()
 @click.argument("folder", required=False,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+@click.option("--runs", "-n", type=RUNS, default=500, show_default=True,
               help="Runs per case.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", "-s", type=SEED, default=0, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -602,9 +825,9 @@ def format_backtest(result) -> str:
 @click.option("--given", "-g", "given", multiple=True, required=True, metavar="KEY=VALUE",
               help="What was observed: outcome=<class> (or adopted_any), or "
                    "final.<dimension>=<level label>. Repeat: every one must hold.")
-@click.option("--runs", "-n", type=click.IntRange(min=1), default=2000, show_default=True,
+@click.option("--runs", "-n", type=RUNS, default=2000, show_default=True,
               help="Runs to simulate when SOURCE is a scenario.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", "-s", type=SEED, default=0, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @click.option("--top", type=click.IntRange(min=1, max=30), default=6, show_default=True,
@@ -661,8 +884,8 @@ def explain(source: str, given: tuple[str, ...], runs: int, seed: int, jobs: int
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--from", "kind", type=click.Choice(["decide", "bdm-csv"]), required=True,
-              help="decide: tab-separated #A/#P/#M/#D rows; bdm-csv: Actor,Capability,"
-                   "Position,Salience.")
+              help="decide: #A/#P/#M/#D rows, tab-separated, cells quoted or not (as DECIDE "
+                   "writes them); bdm-csv: Actor,Capability,Position,Salience.")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="The scenario file to write.")
 @click.option("--title", default=None, help="The scenario's title [default: the file name].")
@@ -684,31 +907,48 @@ def import_(file: Path, kind: str, output: Path, title: str | None, status_quo: 
     reader = import_decide if kind == "decide" else import_bdm_csv
     data = _guard(reader, file, status_quo=value, title=title)
     spec = _guard(scenario_from_dict, data, str(file))
-    write_scenario(data, output)
+    try:
+        write_scenario(data, output)
+    except OSError as exc:
+        raise InputError(f"--output {output}: cannot write the scenario ({exc.strerror or exc})"
+                         ) from None
     click.echo(f"{output}: {len(spec.members)} members, {len(spec.dimensions)} dimension(s) "
                f"from {file}")
 
 
 @cli.command()
 @click.argument("source")
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("report.html"), show_default=True, help="The HTML file to write.")
-@click.option("--runs", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+@click.option("--output", "-o", "output", type=_OutputPath(dir_okay=False, path_type=Path),
+              default=Path("report.html"), show_default=True,
+              help="The HTML file to write (replaced whole; never one of SOURCE's files).")
+@click.option("--runs", "-n", type=RUNS, default=500, show_default=True,
               help="Runs, when SOURCE is a scenario.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", "-s", type=SEED, default=0, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @_style_option
 def report(source: str, output: Path, runs: int, seed: int, jobs: int) -> None:
     """One self-contained HTML page: SOURCE's summary, every chart, the classic models,
     sources and assumptions. SOURCE is a scenario, or a results folder of run, sweep
-    or sensitivity."""
-    from .report import write_report
+    or sensitivity (whose files must agree with its manifest)."""
+    from .outputs import check_folder, real_path, write_text
+    from .report import build_report
 
-    if not Path(source).is_dir():
-        source = _load(source)
-    path = _guard(write_report, source, output, runs=runs, seed=seed, jobs=jobs or None)
-    click.echo(f"Wrote {path} ({path.stat().st_size / 1024:.0f} kB)")
+    folder = Path(source) if Path(source).is_dir() else None
+    inputs = ([p for p in folder.rglob("*") if p.is_file() and p.suffix != ".html"]
+              if folder is not None else [Path(source)] if Path(source).is_file() else [])
+    if any(real_path(output) == real_path(p) for p in inputs):
+        raise InputError(f"--output {output}: is a file the report reads ({source}); writing "
+                         "the report would replace it: give another -o")
+    if folder is not None:
+        with _writing(folder, verb="read"):
+            check_folder(folder)
+    document = _guard(build_report, folder or _load(source), runs=runs, seed=seed,
+                      jobs=jobs or None)
+    with _writing(output, f"{output} was left as it was" if os.path.isfile(output) else "",
+                  option="-o"):
+        path = write_text(output, document)
+    click.echo(f"Wrote {path} ({len(document.encode()) / 1024:.0f} kB)")
 
 
 @cli.command()
@@ -758,10 +998,11 @@ def schema() -> None:
 
 
 def _prepare_dir(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    """Create the ``--out`` folder of a command that writes a few files into it."""
+    from .outputs import make_folder
+
+    with _writing(out_dir):
+        make_folder(out_dir)
 
 
 def _command_line() -> str:

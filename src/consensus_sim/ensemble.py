@@ -15,8 +15,9 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +166,44 @@ class WorkersFailed(RuntimeError):
     """The worker processes died before finishing (see :func:`worker_pool`)."""
 
 
+def _start_worker(initializer: Callable[..., None], initargs: tuple) -> None:
+    """A worker's first act: tie its life to the command's, then ``initializer``."""
+    _die_with_parent()
+    initializer(*initargs)
+
+
+def _die_with_parent() -> None:
+    """End this worker when the command that started it ends, however it ends.
+
+    A ``kill -9`` of the command gives its workers no chance to exit by themselves:
+    they would compute on, unseen, holding their memory. On Linux the worker asks the
+    kernel to kill it when its parent, the forkserver, exits (``PR_SET_PDEATHSIG``).
+    The forkserver exits when no process holds its "alive" pipe any more: the command
+    and, until now, every worker, which inherits one end of it. So the worker closes
+    its end: then the command's death ends the forkserver, and the forkserver's its
+    workers. The forkserver cannot exit before the signal is armed (this worker still
+    holds the pipe), so no death is missed. Elsewhere this does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+    from multiprocessing import forkserver
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return
+    pr_set_pdeathsig = 1
+    prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        with suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None
+
+
 @contextmanager
 def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple) -> Iterator[Any]:
     """A pool of ``jobs`` worker processes of our own (forkserver), shut down on exit.
@@ -172,13 +211,14 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple) ->
     Python starts such workers by importing the ``__main__`` script again; a script
     that runs ensembles at import time then starts them inside the workers, which
     break. That, or a worker killed (e.g. out of memory), raises :class:`WorkersFailed`
-    with a message that says what to do.
+    with a message that says what to do. Workers end with the command that started
+    them, even when it is killed with ``kill -9`` (:func:`_die_with_parent`).
     """
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_start_worker, initargs=(initializer, initargs))
     try:
         yield pool
     except BrokenProcessPool:

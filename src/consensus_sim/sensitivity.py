@@ -194,6 +194,9 @@ def sensitivity(scenario: Scenario | str, params: dict[str, Any], method: str = 
         out: stream the runs to this folder (resumable), and write
             ``sensitivity.csv`` there (the table of :func:`analyse`).
     """
+    from contextlib import nullcontext
+
+    from .outputs import folder_lock, write_text
     from .store import SweepSpec, run_sweep
 
     if not isinstance(scenario, Scenario):
@@ -210,10 +213,12 @@ def sensitivity(scenario: Scenario | str, params: dict[str, Any], method: str = 
                             runs=runs, seed=seed, design=f"{method} sample", samples=samples,
                             points=points,
                             extra={"sensitivity": {"method": method, "metric": metric}})
-    result = run_sweep(spec, out=out, jobs=jobs, scheduler=scheduler, progress=progress,
-                       resume=resume)
-    y = metric_values(result, metric)
-    indices = analyse(problem, method, x, y, seed)
-    if out is not None:
-        indices.to_csv(Path(out) / "sensitivity.csv", index=False, float_format="%.6f")
+    with nullcontext() if out is None else folder_lock(out):  # one writer from here to the end
+        result = run_sweep(spec, out=out, jobs=jobs, scheduler=scheduler, progress=progress,
+                           resume=resume)
+        y = metric_values(result, metric)
+        indices = analyse(problem, method, x, y, seed)
+        if out is not None:
+            write_text(Path(out) / "sensitivity.csv",
+                       indices.to_csv(index=False, float_format="%.6f"))
     return SensitivityResult(method, metric, indices, result, y)

@@ -52,6 +52,10 @@ if TYPE_CHECKING:
 #: Lists in a scenario whose items are addressed by their ``id`` in a path.
 _KEYED_LISTS = ("actors", "dimensions", "events", "sources")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+#: The most points a design may have, and so the most values one parameter may take:
+#: every point is validated as a whole scenario before the first run starts (about a
+#: millisecond each for a 31-member scenario), and each is a row of points.csv.
+MAX_POINTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,19 @@ def parse_parameter(text: str, source: str = "--vary") -> Parameter:
     return parameter(path, spec, source)
 
 
+def parse_parameters(texts: Sequence[str], source: str = "--vary") -> list[Parameter]:
+    """Parse each ``PATH=SPEC``; a path given twice is refused, since one of its two
+    specs would otherwise be silently dropped."""
+    parameters = [parse_parameter(text, source) for text in texts]
+    seen: set[str] = set()
+    for p in parameters:
+        if p.path in seen:
+            raise ScenarioError(source, p.path, "given twice; give each path once, with all "
+                                "its values (e.g. PATH=v1,v2,v3 or PATH=a:b:n)")
+        seen.add(p.path)
+    return parameters
+
+
 def parameter(path: str, spec: Any, source: str = "--vary") -> Parameter:
     """A :class:`Parameter` from a path and a spec (text, a list of values, or a range)."""
     if isinstance(spec, Parameter):
@@ -93,30 +110,53 @@ def parameter(path: str, spec: Any, source: str = "--vary") -> Parameter:
         values = _uniform(tuple(v.item() if isinstance(v, np.generic) else v for v in spec))
         if not values:
             raise ScenarioError(source, path, "no values to try; give at least one")
-        return Parameter(path, values=values)
+        return Parameter(path, values=_bounded(values, source, path))
     if isinstance(spec, int | float) and not isinstance(spec, bool):
-        return Parameter(path, values=(spec,))
+        return Parameter(path, values=_bounded((spec,), source, path))
     text = str(spec).strip()
     if m := re.fullmatch(rf"({_NUMBER})\s*\.\.\s*({_NUMBER})", text):
-        low, high = float(m[1]), float(m[2])
+        low, high = _bounded((float(m[1]), float(m[2])), source, path)
         if not low < high:
             raise ScenarioError(source, path, f"range {text!r} is empty; allowed: lo..hi with "
                                 "lo < hi")
         return Parameter(path, bounds=(low, high))
     if m := re.fullmatch(rf"({_NUMBER}):({_NUMBER}):(\d+)", text):
-        n = int(m[3])
-        if n < 1:
-            raise ScenarioError(source, path, f"{text!r} asks for {n} values; allowed: a:b:n "
-                                "with n >= 1")
-        values = np.linspace(float(m[1]), float(m[2]), n)
+        n = int(m[3]) if len(m[3]) <= 9 else MAX_POINTS + 1  # more would only be refused
+        if not 1 <= n <= MAX_POINTS:
+            raise ScenarioError(source, path, f"{_shown(text)} asks for {m[3]} values; "
+                                f"allowed: a:b:n with n from 1 to {MAX_POINTS:,}, as every "
+                                "point is validated before the first run and written to "
+                                "points.csv")
+        low, high = _bounded((float(m[1]), float(m[2])), source, path)
+        values = np.linspace(low, high, n)
         return Parameter(path, values=tuple(round(float(v), 12) for v in values))
     if ":" in text and not re.fullmatch(r"[\w.\-,]+", text):
-        raise ScenarioError(source, path, f"cannot read {text!r}; allowed: a:b:n, v1,v2,v3 "
-                            "or lo..hi")
+        raise ScenarioError(source, path, f"cannot read {_shown(text)}; allowed: a:b:n, "
+                            "v1,v2,v3 or lo..hi")
     items = [item.strip() for item in text.split(",")]
     if any(not item for item in items):
-        raise ScenarioError(source, path, f"empty value in {text!r}; allowed: v1,v2,v3")
-    return Parameter(path, values=_uniform(tuple(_scalar(item) for item in items)))
+        raise ScenarioError(source, path, f"empty value in {_shown(text)}; allowed: v1,v2,v3")
+    return Parameter(path, values=_bounded(_uniform(tuple(_scalar(item) for item in items)),
+                                           source, path))
+
+
+def _bounded(values: tuple[Any, ...], source: str, path: str) -> tuple[Any, ...]:
+    """``values``, after checking that there are at most :data:`MAX_POINTS` of them and
+    that every number is finite (``1e999`` reads as infinity)."""
+    if len(values) > MAX_POINTS:
+        raise ScenarioError(source, path, f"{len(values):,} values; allowed: at most "
+                            f"{MAX_POINTS:,}, as every point is validated before the first "
+                            "run and written to points.csv")
+    for v in values:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ScenarioError(source, path, "a number beyond the largest float (about "
+                                "1.8e308) reads as infinity; allowed: finite numbers")
+    return values
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for an error line, shortened to ``limit`` characters."""
+    return repr(text if len(text) <= limit else f"{text[:limit - 1]}…")
 
 
 def _uniform(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -129,8 +169,9 @@ def _uniform(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _scalar(text: str) -> Any:
     if re.fullmatch(_NUMBER, text):
-        number = float(text)
-        return int(number) if re.fullmatch(r"[-+]?\d+", text) else number
+        if re.fullmatch(r"[-+]?\d{1,18}", text):  # a whole number, exactly
+            return int(text)
+        return float(text)
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
@@ -235,11 +276,14 @@ def design_points(parameters: Sequence[Parameter], design: str = "grid",
             if p.values is None:
                 raise ScenarioError("--vary", p.path, "a range lo..hi needs --design lhs "
                                     "--samples K; for a grid give a:b:n or v1,v2,v3")
+        sizes = [len(p.values) for p in parameters]
+        _check_points(math.prod(sizes), "--vary", f"the grid has {' x '.join(map(str, sizes))} =")
         combos = itertools.product(*(p.values for p in parameters))
         return [dict(zip((p.path for p in parameters), combo, strict=True)) for combo in combos]
     if design == "lhs":
         if not samples or samples < 1:
             raise ScenarioError("--samples", "", "the lhs design needs --samples K with K >= 1")
+        _check_points(samples, "--samples", "asks for")
         from scipy.stats import qmc
 
         unit = qmc.LatinHypercube(d=len(parameters), seed=np.random.default_rng(seed)).random(
@@ -256,6 +300,14 @@ def design_points(parameters: Sequence[Parameter], design: str = "grid",
             points.append(point)
         return points
     raise ScenarioError("--design", "", f"unknown design {design!r}; allowed: grid, lhs")
+
+
+def _check_points(points: int, source: str, what: str) -> None:
+    """Refuse a design of more than :data:`MAX_POINTS` points before it is built."""
+    if points > MAX_POINTS:
+        raise ScenarioError(source, "", f"{what} {points:,} points; allowed: at most "
+                            f"{MAX_POINTS:,}, as every point is validated before the first "
+                            "run and written to points.csv")
 
 
 @dataclass(frozen=True)
