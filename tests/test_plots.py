@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from itertools import combinations
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from numpy.testing import assert_allclose, assert_array_equal
 
 from consensus_sim import load_scenario, run_ensemble, scenario_from_dict
@@ -195,6 +197,74 @@ def test_trajectory_rejects_unknown_dimensions(duo_result, dimension):
         trajectory_chart(duo_result, dimension=dimension)
 
 
+def drawn(fig):
+    """Lay out and draw ``fig`` as it is saved (in the charts' style)."""
+    from consensus_sim.plots import _style
+
+    with _style():
+        FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def legend_texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_trajectory_gives_the_plot_most_of_the_width_and_the_legend_goes_below(
+        trio_result):
+    # The legend used to sit right of the plot and squeeze it into half the figure.
+    ax = drawn(trajectory_chart(trio_result)).axes[0]
+    assert ax.get_position().width >= 0.7
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y1 < ax.get_window_extent().y0  # under the plot
+    assert ax.figure.bbox.x0 <= legend.x0 and legend.x1 <= ax.figure.bbox.x1
+
+
+def test_trajectory_lists_the_runs_lines_only_where_they_can_be_seen():
+    # classroom_trio: every run follows the median's path, so its lines are hidden
+    # under the thick line: the legend must not promise lines nobody can see.
+    hidden = run_ensemble(load_scenario("classroom_trio"), runs=20, seed=0, jobs=1)
+    ax = trajectory_chart(hidden).axes[0]
+    assert len(run_lines(ax).get_segments()) == 20
+    assert not [t for t in legend_texts(ax) if "run" in t and "median" not in t]
+    # complete information: each run's own path, beside the median, listed with a key
+    # drawn as one run's line is drawn
+    duo = duo_data()
+    duo["information"] = "complete"
+    seen = run_ensemble(scenario_from_dict(duo), runs=40, seed=5, jobs=1)
+    ax = trajectory_chart(seen, dimension=1).axes[0]
+    texts = legend_texts(ax)
+    assert "each run" in texts
+    key = ax.get_legend().legend_handles[texts.index("each run")]
+    lines = run_lines(ax)
+    assert key.get_alpha() == lines.get_alpha() >= 0.25
+    assert key.get_linewidth() == lines.get_linewidths()[0]
+    assert_allclose(matplotlib.colors.to_rgb(key.get_color()), lines.get_colors()[0][:3])
+
+
+def test_trajectory_marks_where_runs_ended_without_adoption(trio):
+    # nato_tokyo_office: most runs are postponed in round 1, a line of one point
+    tokyo = run_ensemble(load_scenario("nato_tokyo_office"), runs=40, seed=0, jobs=1)
+    ax = trajectory_chart(tokyo).axes[0]
+    postponed = np.flatnonzero(tokyo.outcome == OUTCOMES.index("postponed"))
+    assert postponed.size > 30
+    marker = by_gid(ax, "ended postponed")
+    shown = set(zip(marker.get_xdata(), marker.get_ydata(), strict=True))
+    last = tokyo.rounds[postponed].astype(int)
+    assert shown == set(zip(last, tokyo.trajectory[postponed, last - 1, 0], strict=True))
+    assert f"run postponed here ({postponed.size} of 40 runs)" in legend_texts(ax)
+    assert not [a for a in ax.get_children() if a.get_gid() == "ended withdrawn"]
+    # the trio with C wanting nothing: the chair withdraws; max_lines draws fewer runs
+    trio["actors"][2]["position"]["scope"] = 0.0
+    withdrawn = run_ensemble(scenario_from_dict(trio), runs=10, seed=0, jobs=1)
+    assert (withdrawn.outcome == OUTCOMES.index("withdrawn")).all()
+    ax = trajectory_chart(withdrawn, max_lines=4).axes[0]
+    marker = by_gid(ax, "ended withdrawn")
+    assert_array_equal(marker.get_xdata(), [int(withdrawn.rounds[0])])
+    assert "run withdrawn here (4 of 4 runs drawn)" in legend_texts(ax)
+    assert marker.get_marker() != "o"  # not the median's marker
+
+
 # --------------------------------------------------------------------------- objections
 
 
@@ -255,9 +325,9 @@ def patches(ax, gid):
     return [p for p in ax.patches if p.get_gid() == gid]
 
 
-def member_labels(ax, scenario):
-    ids = set(scenario.arrays.member_ids)
-    return [t for t in ax.texts if t.get_text() in ids]
+def member_labels(ax):
+    """The members' labels on a position map."""
+    return [t for t in ax.texts if str(t.get_gid()).startswith("name ")]
 
 
 def test_strip_puts_each_member_at_its_ideal_point_with_the_status_quo_and_proposal(trio):
@@ -272,7 +342,7 @@ def test_strip_puts_each_member_at_its_ideal_point_with_the_status_quo_and_propo
     # dot area proportional to capability
     sizes = members.get_sizes()
     assert_allclose(sizes[2] / sizes[0], 0.25)
-    assert sorted(t.get_text() for t in member_labels(ax, s)) == ["A", "B", "C"]
+    assert sorted(t.get_text() for t in member_labels(ax)) == ["A", "B", "C"]
     assert_array_equal(by_gid(ax, "status_quo").get_xdata(), [0.0, 0.0])
     assert_array_equal(by_gid(ax, "proposal").get_xdata(), [1.0, 1.0])
     assert not [a for a in ax.get_children() if a.get_gid() in ("final_median", "finals")]
@@ -310,6 +380,26 @@ def test_strip_says_so_when_no_run_adopted_a_text(trio):
     assert "no run of the 10 adopted a text" in ax.get_title(loc="left").replace("\n", " ")
 
 
+def test_strip_says_its_percentages_are_shares_of_the_adopted_runs_only():
+    # nato_tokyo_office: few runs adopt a text, all at one level; its bar reads 100%,
+    # which must not pass for 100% of all runs (the summary's "any agreement" is 5%).
+    result = run_ensemble(load_scenario("nato_tokyo_office"), runs=60, seed=0, jobs=1)
+    adopted = int(result.adopted.sum())
+    assert 0 < adopted < 6
+    ax = position_map(result.scenario, result).axes[0]
+    _, counts = np.unique(result.final[result.adopted, 0], return_counts=True)
+    bar_labels = [t.get_text() for t in ax.texts if t not in member_labels(ax)]
+    assert all(label.endswith("%") for label in bar_labels)
+    assert_allclose(sorted(float(label[:-1]) for label in bar_labels),
+                    sorted(100 * counts / adopted), atol=0.51)
+    legend = " ".join(" ".join(legend_texts(ax)).split())
+    assert f"where the adopted texts fell ({adopted} of 60 runs)" in legend
+    assert f"bar labels: % of these {adopted} runs, not of all runs" in legend
+    title = " ".join(ax.get_title(loc="left").split())
+    assert f"the {adopted} of the 60 runs that adopted one ({100 * adopted / 60:.1f}% of runs)" \
+        in title
+
+
 def test_strip_labels_of_a_crowded_alliance_do_not_overlap():
     s = load_scenario("nato_tokyo_office")
     fig = position_map(s)
@@ -317,7 +407,11 @@ def test_strip_labels_of_a_crowded_alliance_do_not_overlap():
     n = s.arrays.n_members
     assert_array_equal(by_gid(ax, "members").get_offsets()[:, 0], s.arrays.position[:n, 0])
     FigureCanvasAgg(fig).draw()
-    boxes = [t.get_window_extent() for t in member_labels(ax, s)]
+    labels = member_labels(ax)
+    # members are named, not left as their ISO codes
+    assert sorted(t.get_text() for t in labels) == sorted(a.label for a in s.members)
+    assert "France" in [t.get_text() for t in labels]
+    boxes = [t.get_window_extent() for t in labels]
     assert len(boxes) == n
     for a, b in combinations(boxes, 2):
         assert not a.overlaps(b.shrunk(0.98, 0.9)), "member labels collide"
@@ -337,7 +431,8 @@ def test_scatter_of_two_dimensions_shows_members_and_adopted_texts_exactly(duo_r
     assert_allclose([proposal.get_xdata()[0], proposal.get_ydata()[0]], [1.0, 0.9])
     assert ax.get_xlabel() == "Scope of the proposal" and ax.get_ylabel() == "Common budget"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "half", "full"]
-    assert {"A", "B", "C"} <= {t.get_text() for t in ax.texts}  # ids, labelled once each
+    # names where members have one (C is "Country C"), else ids; one label each
+    assert sorted(t.get_text() for t in member_labels(ax)) == ["A", "B", "Country C"]
     # swapped axes
     ax = position_map(s, duo_result, dimensions=(1, 0)).axes[0]
     assert_array_equal(by_gid(ax, "members").get_offsets(), s.arrays.position[:n, [1, 0]])
@@ -452,6 +547,20 @@ def test_power_whiskers_are_95_percent_intervals_from_the_standard_errors():
     assert ax.get_legend().get_title().get_text() == "whiskers: 95% interval"
 
 
+def test_power_chart_names_the_members_of_its_scenario():
+    from consensus_sim.power import power_indices
+
+    s = load_scenario("unsc_resolution")
+    power = power_indices(s)
+    ax = power_chart(power, scenario=s, top=5).axes[0]
+    shown = sorted(range(len(power.members)), key=lambda i: (-power.shapley_shubik[i], i))[:5]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        s.actor(power.members[i]).label for i in shown]
+    assert "China" in [t.get_text() for t in ax.get_yticklabels()]  # not CHN
+    title = " ".join(ax.get_title(loc="left").split())
+    assert title.startswith(s.title) and "veto majority rule" in title
+
+
 def test_power_chart_checks_its_input():
     with pytest.raises(ValueError, match="top must be at least 1"):
         power_chart(stand_in_power(), top=0)
@@ -517,6 +626,124 @@ def test_persuasion_chart_needs_recorded_ideal_points(trio):
         persuasion_chart(persuaded_run(), dimension=1)
     with pytest.raises(ValueError, match="top must be 0 or more"):
         persuasion_chart(persuaded_run(), top=-1)
+
+
+# --------------------------------------------------------------------------- long texts
+
+
+def long_text(start: str) -> str:
+    """``start``, then ordinary words: 150 characters in all."""
+    return (start + " " + "with a great many words in it " * 10)[:150]
+
+
+def long_data() -> dict:
+    """The duo with persuasion, and a title, dimension names, level labels and actors'
+    names of 150 characters each."""
+    data = duo_data()
+    data["title"] = long_text("A scenario title")
+    data["dimensions"][1]["levels"] = [{"value": v, "label": f"{v}"} for v in (0.0, 0.5, 1.0)]
+    for dim in data["dimensions"]:
+        dim["name"] = long_text(f"Dimension {dim['id']}")
+        for level in dim["levels"]:
+            level["label"] = long_text(f"Level {level['label']}")
+    for actor in data["actors"]:
+        actor["name"] = long_text(f"Actor {actor['id']}")
+    data["listens_to"] = {"C": {"A": 1.0}}
+    return data
+
+
+@pytest.fixture(scope="module")
+def long_result():
+    return run_ensemble(scenario_from_dict(long_data()), runs=30, seed=0, jobs=1)
+
+
+def long_charts(result) -> dict[str, Figure]:
+    """Every chart of a scenario, by name."""
+    from consensus_sim.ensemble import replay
+    from consensus_sim.explain import explain, explain_chart
+    from consensus_sim.power import power_indices
+
+    s = result.scenario
+    runs = result.runs_table()
+    observed = runs["outcome"].mode()[0]
+    return {
+        "outcomes": outcome_chart(result),
+        **{f"trajectory {k}": trajectory_chart(result, k) for k in (0, 1)},
+        "objections": objection_heatmap(result),
+        "strip": position_map(s, result, dimensions=0),
+        "scatter": position_map(s, result),
+        "persuasion": persuasion_chart(replay(result, 0)),
+        "power": power_chart(power_indices(s), scenario=s),
+        "explain": explain_chart(explain(s, runs, result.drawn_table(),
+                                         {"outcome": observed})),
+    }
+
+
+def test_charts_of_150_character_texts_are_saved_without_a_warning(long_result, tmp_path):
+    # Long level labels used to collapse the plot ("constrained_layout not applied").
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = save_charts(long_result, tmp_path)
+        assert [p.name for p in paths][-1] == "persuasion.png"
+
+
+def test_no_text_of_a_chart_with_150_character_texts_is_cut_off(long_result):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor does laying out any chart warn
+        charts = {name: drawn(fig) for name, fig in long_charts(long_result).items()}
+    for name, fig in charts.items():
+        box = fig.bbox
+        titles = [fig._suptitle] if name == "explain" else [
+            t for t in fig.axes[0].get_children()
+            if isinstance(t, Text) and t.get_text() == fig.axes[0].get_title(loc="left")]
+        assert titles and titles[0].get_text().startswith("A scenario title"), name
+        extent = titles[0].get_window_extent()
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1, name
+        assert box.y0 <= extent.y0 and extent.y1 <= box.y1, name
+        # nor anything else drawn: tick labels, legends, names at the lines' ends
+        inches = fig.get_tightbbox()
+        assert inches.x0 >= -0.01 and inches.x1 <= fig.get_figwidth() + 0.01, name
+        assert inches.y0 >= -0.01 and inches.y1 <= fig.get_figheight() + 0.01, name
+
+
+def test_long_names_and_labels_are_shortened_at_stated_widths(long_result):
+    s = long_result.scenario
+    charts = long_charts(long_result)
+    # the scenario's title: wrapped, whole (at most three lines, then "…")
+    title = charts["trajectory 0"].axes[0].get_title(loc="left").split("\n")
+    assert " ".join(title[:3]) == s.title.strip()
+    # actors' names: 24 characters on an axis, 16 on the position map; never the id
+    (row,) = [t.get_text() for t in charts["objections"].axes[0].get_yticklabels()]
+    assert row.endswith("…") and len(row) <= 24 and row.startswith("Actor C with")
+    members = sorted(t.get_text() for t in member_labels(charts["strip"].axes[0]))
+    assert [m[:7] for m in members] == ["Actor A", "Actor B", "Actor C"]
+    assert all(len(m) <= 16 and m.endswith("…") for m in members)
+    # level labels: two lines of 24 characters at a tick
+    ticks = [t.get_text() for t in charts["trajectory 0"].axes[0].get_yticklabels()]
+    assert [t.split("\n")[0].split()[:2] for t in ticks] == [["Level", "none"], ["Level", "half"],
+                                                            ["Level", "full"]]
+    for tick in ticks:
+        lines = tick.split("\n")
+        assert len(lines) == 2 and max(map(len, lines)) <= 24 and lines[1].endswith("…")
+    assert len(s.dimensions[0].levels[0].label) == 150  # the scenario keeps them whole
+
+
+def test_explain_chart_names_the_actors_of_its_inputs():
+    from consensus_sim.explain import explain, explain_chart
+
+    s = scenario_from_dict(duo_data())  # C is "Country C"; A and B have no name
+    result = run_ensemble(s, runs=60, seed=0, jobs=1)
+    runs = result.runs_table()
+    explanation = explain(s, runs, result.drawn_table(),
+                          {"outcome": runs["outcome"].mode()[0]})
+    fig = explain_chart(explanation, top=len(explanation.table))
+    panels = [ax.get_title(loc="left").split("\n")[0] for ax in fig.axes if ax.get_visible()]
+    assert panels  # one per input, most informed first
+    words = {"actors.C.position.scope": "Country C: position on scope",
+             "actors.A.salience.budget": "A: salience on budget"}
+    for path, label in words.items():
+        assert label in panels, path
+    assert not [p for p in panels if p.startswith("actors.")]
 
 
 # --------------------------------------------------------------------------- files

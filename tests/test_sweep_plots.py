@@ -384,6 +384,45 @@ def test_save_several_parameters(tmp_path):
     assert pdf[-1].name == "sweep_heatmap.pdf" and pdf[-1].read_bytes().startswith(b"%PDF")
 
 
+def test_sweep_charts_name_the_actors_in_the_paths_given_the_scenario(tmp_path):
+    import warnings
+
+    from consensus_sim import load_scenario, scenario_from_dict
+
+    from .conftest import trio_data
+
+    tokyo = load_scenario("nato_tokyo_office")
+    points = points_table({OFFICE: [0.0, 0.0, 1.0, 1.0], CONCESSION: ["split", "minimal"] * 2})
+    curve = sweep_curve(points, OFFICE, scenario=tokyo)
+    assert curve.axes[0].get_xlabel() == f"France: salience on office\n{OFFICE}"
+    shown = " ".join(title(curve).split())
+    assert shown.startswith(tokyo.title) and "by France: salience on office" in shown
+    assert "FRA" not in shown
+    heatmap = sweep_heatmap(points, OFFICE, CONCESSION, scenario=tokyo)
+    assert heatmap.axes[0].get_xlabel() == f"France: salience on office\n{OFFICE}"
+    assert heatmap.axes[0].get_ylabel() == CONCESSION  # no actor: the path as it is
+    assert title(heatmap).startswith(tokyo.title)
+    indices = pd.DataFrame({"parameter": [OFFICE, "actors.FRA.position.office", CONCESSION],
+                            "S1": [0.1, 0.5, 0.2], "S1_conf": [0.03, 0.05, 0.04],
+                            "ST": [0.3, 0.7, 0.25], "ST_conf": [0.06, 0.08, 0.01]})
+    bars_of = sensitivity_chart(indices, "sobol", scenario=tokyo)
+    assert [t.get_text() for t in bars_of.axes[0].get_yticklabels()] == [
+        "France: position on office", "France: salience on office", CONCESSION]
+    # and in the files, for an actor with a 150-character name, without a warning
+    trio = trio_data()
+    trio["actors"][2]["name"] = ("Corvia " + "of the very long name " * 10)[:150]
+    long = scenario_from_dict(trio)
+    points = points_table({PATROLS: [0.0, 0.3, 0.6, 0.0, 0.3, 0.6],
+                           CONCESSION: ["split"] * 3 + ["minimal"] * 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = save_sweep_charts(points, [PATROLS, CONCESSION], tmp_path, scenario=long)
+    assert [p.name for p in paths][-1] == "sweep_heatmap.png"
+    label = sweep_curve(points, PATROLS, scenario=long).axes[0].get_xlabel().split("\n")
+    assert label[0].startswith("Corvia of the") and label[0].endswith("…: position on patrols")
+    assert len(label[0]) <= 50 and label[1] == PATROLS
+
+
 def test_save_errors_name_what_is_wrong(tmp_path):
     points = points_table({OFFICE: [0.0, 1.0]})
     with pytest.raises(ValueError, match="allowed: png, svg, pdf"):

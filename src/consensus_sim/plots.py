@@ -26,6 +26,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
@@ -103,6 +104,10 @@ _STYLE: dict[str, Any] = {
     "savefig.dpi": 150,
     # Output, not look: fixed ids in SVG files, so equal charts give equal bytes.
     "svg.hashsalt": "consensus-sim",
+    # User text (titles, names, level labels) is never mathtext or LaTeX: a "$" is a
+    # dollar ("US$5bn to US$10bn"), and "$\foo$" is drawn as typed instead of failing.
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 #: Named styles: changes to :data:`_STYLE`, and how much to scale the font sizes and
@@ -121,6 +126,16 @@ STYLES: dict[str, tuple[dict[str, Any], float, float]] = {
 _current_style: ContextVar[str] = ContextVar("chart_style", default="default")
 
 _TITLE_WIDTH = 50  # characters per title line: 15 pt bold over a ~6 inch wide axes
+
+#: Widths, in characters, at which text from a scenario file (its title, actors'
+#: names, level labels, dimension names: up to 200 characters each) meets a chart.
+#: Longer text is wrapped and, past a few lines, cut at a word with "…", so that it
+#: never crowds the plot out of its figure; the files and summaries keep it whole.
+_LABEL_WIDTH = 24  # a level label at a tick (per line) or an actor's name on an axis
+_LABEL_LINES = 2  # lines of a level label at a tick
+_LEGEND_WIDTH = 32  # a level label or name inside a legend entry or a title, one line
+_AXIS_WIDTH = 60  # an axis label (a dimension's name), per line, at most two lines
+_TITLE_LINES = 3  # lines of the scenario's title above a chart
 
 
 @contextmanager
@@ -162,6 +177,8 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is None:
         fig = Figure(figsize=size, layout="constrained")
         return fig, fig.add_subplot()
+    for text in ax.findobj(Text):  # made outside the style: user text stays literal
+        text.set_parse_math(False)
     parent = ax.figure
     while isinstance(parent, SubFigure):
         parent = parent.figure
@@ -169,11 +186,69 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     return parent, ax
 
 
+def _shorten(text: str, width: int) -> str:
+    """``text`` on one line of at most ``width`` characters: cut at a word (within
+    the last half), else inside it, and ended with "…" when too long."""
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    if space >= width // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def _wrap(text: str, width: int, lines: int = _LABEL_LINES) -> str:
+    """``text`` wrapped to at most ``lines`` lines of ``width`` characters, the last
+    one shortened with "…" when the text does not fit."""
+    wrapped = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], _shorten(" ".join(wrapped[lines - 1:]), width)]
+    return "\n".join(wrapped)
+
+
+def _name(scenario: Scenario, actor_id: str, width: int = _LABEL_WIDTH) -> str:
+    """An actor's name (its id where it has none), shortened to ``width`` characters."""
+    return _shorten(scenario.actor(actor_id).label, width)
+
+
+def _level(scenario: Scenario, dimension: int, value: float) -> str:
+    """The label of the level nearest ``value``, shortened for a legend entry or title."""
+    return _shorten(scenario.level_label(dimension, value), _LEGEND_WIDTH)
+
+
+def _parameter_label(scenario: Scenario | None, path: str, width: int = 40) -> str:
+    """A field path (``actors.FRA.salience.office``) in words for a chart, with the
+    actor's name for its id: ``France: salience on office``.
+
+    Paths of other fields, or any path when ``scenario`` is None, stay as they are;
+    the result is shortened to ``width`` characters.
+    """
+    parts = path.split(".")
+    ids = {a.id for a in scenario.actors} if scenario is not None else set()
+    if len(parts) >= 3 and parts[0] == "actors" and parts[1] in ids:
+        field = ": " + parts[2].replace("_", " ") + (f" on {'.'.join(parts[3:])}"
+                                                     if len(parts) > 3 else "")
+        name = _name(scenario, parts[1], max(width - len(field), 12))  # the name gives way
+        return _shorten(name + field, width)
+    return _shorten(path, width)
+
+
 def _title(ax: Axes, scenario_title: str, shows: str, width: int = _TITLE_WIDTH) -> None:
-    """Title a chart with the scenario, then what the chart shows, wrapped to ``width``."""
+    """Title a chart with the scenario (at most :data:`_TITLE_LINES` lines), then what
+    the chart shows, wrapped to ``width`` characters.
+
+    Should a line still reach past the figure's right edge (the plot pushed right by
+    long tick labels), matplotlib wraps it again there, so no title is cut off; but
+    not a title that holds a pair of "$": matplotlib's wrapping measures such text as
+    mathtext whatever ``parse_math`` says, and would fail on "$\\foo$".
+    """
+    from matplotlib import cbook
+
     width = int(width / STYLES[_current_style.get()][1])  # larger fonts, shorter lines
-    lines = [textwrap.fill(text, width) for text in (scenario_title, shows)]
-    ax.set_title("\n".join(lines), loc="left")
+    title = "\n".join([_wrap(scenario_title, width, _TITLE_LINES), textwrap.fill(shows, width)])
+    ax.set_title(title, loc="left", wrap=not cbook.is_math_text(title))
 
 
 def _percent(share: float) -> str:
@@ -197,10 +272,12 @@ def _check_dimension(scenario: Scenario, dimension: Any) -> None:
                          f"({', '.join(scenario.dimension_ids)}); got {dimension!r}")
 
 
-def _level_ticks(axis: XAxis | YAxis, dim: Dimension, wrap: int | None = None) -> None:
-    """Tick ``axis`` (spanning 0..1) at the dimension's named levels, else at quarters."""
+def _level_ticks(axis: XAxis | YAxis, dim: Dimension, wrap: int = _LABEL_WIDTH,
+                 lines: int = _LABEL_LINES) -> None:
+    """Tick ``axis`` (spanning 0..1) at the dimension's named levels, else at quarters;
+    labels are wrapped to ``wrap`` characters, at most ``lines`` lines."""
     if dim.levels:
-        labels = [textwrap.fill(lv.label, wrap) if wrap else lv.label for lv in dim.levels]
+        labels = [_wrap(lv.label, wrap, lines) for lv in dim.levels]
         axis.set_ticks([float(lv.value) for lv in dim.levels], labels)
     else:
         axis.set_ticks(np.linspace(0, 1, 5))
@@ -269,6 +346,18 @@ def outcome_chart(result: EnsembleResult, ax: Axes | None = None) -> Figure:
 # --------------------------------------------------------------------------- trajectories
 
 
+#: How a drawn run that ended without adoption is marked at its last round on the
+#: trajectory chart: marker and colour (the outcome chart's), edged in black.
+_END_MARKERS = {"withdrawn": ("X", _ORANGE), "postponed": ("P", _YELLOW),
+                "deadlocked": ("s", _VERMILLION)}
+#: The runs' lines: the least and most opaque (few runs); 0.25 still shows one line
+#: on a projector, and overlapping lines grow darker.
+_RUN_ALPHA = (0.25, 0.6)
+#: A run's line within this distance (on the 0..1 axis) of the thick line at every
+#: round is hidden under it.
+_HIDDEN = 0.01
+
+
 def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None = None,
                      max_lines: int = 200) -> Figure:
     """The proposal on the table, round by round, on one dimension of scope.
@@ -277,11 +366,19 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
     as thin translucent lines at their exact values, the median over the runs still
     negotiating at each round as a thick line (with how many runs are still
     negotiating written at each round tick), and the status quo as a dashed line.
-    The y axis spans the dimension's range 0..1 and is labelled with its named levels
-    where the scenario gives some. On a yes/no dimension the thick line is the share
-    of the runs still negotiating whose text keeps the proposal's answer, drawn
-    between the two answers (0% at the status quo's, 100% at the proposal's), and
-    the two answers are the only ticks: a median could fall between them.
+    A drawn run that ended without adoption (withdrawn, postponed, deadlocked) ends
+    in its outcome's marker at its last round, so that a run that stops is seen even
+    where its line is a single point (a run postponed in round 1). The y axis spans
+    the dimension's range 0..1 and is labelled with its named levels where the
+    scenario gives some. On a yes/no dimension the thick line is the share of the
+    runs still negotiating whose text keeps the proposal's answer, drawn between the
+    two answers (0% at the status quo's, 100% at the proposal's), and the two
+    answers are the only ticks: a median could fall between them.
+
+    The legend sits under the plot, which keeps the figure's width. It lists the
+    runs' lines only where some line can be seen beside the thick one (not when
+    every run is hidden under it, or is one point), with a key drawn as one line is,
+    and each end marker with how many drawn runs it marks.
 
     Args:
         result: the ensemble to chart.
@@ -295,12 +392,13 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
     Raises:
         ValueError: ``dimension`` is not an index of a dimension, or ``max_lines < 0``.
     """
+    from .kernel import OUTCOMES
+
     s = result.scenario
     _check_dimension(s, dimension)
     if max_lines < 0:
         raise ValueError(f"max_lines must be 0 or more (got {max_lines})")
     dim = s.dimensions[dimension]
-    name = dim.name or dim.id
     last = _last_round(result)
     rounds = np.arange(1, last + 1)
     values = result.trajectory[:, :last, dimension].astype(float)  # (runs, last), NaN = over
@@ -314,58 +412,68 @@ def trajectory_chart(result: EnsembleResult, dimension: int = 0, ax: Axes | None
         kept = np.abs(values - proposed) <= np.abs(values - status_quo)
         share = np.array([kept[running[:, r], r].mean() for r in range(last)])
         centre = status_quo + share * (proposed - status_quo)
-        centre_label = (f"share of the runs still\nnegotiating at the proposal's\nanswer "
-                        f"({textwrap.fill(s.level_label(dimension, proposed), 24)}),\n"
-                        "their number above each point")
+        centre_label = (f"share of the runs still negotiating at the proposal's answer\n"
+                        f"({_level(s, dimension, proposed)}), their number above each point")
     else:
         centre = np.array([np.median(values[running[:, r], r]) for r in range(last)])
-        centre_label = ("median of the runs still\nnegotiating (their number\n"
-                        "above each point)")
+        centre_label = "median of the runs still negotiating\n(their number above each point)"
     kept = len(result.rounds)  # a streamed ensemble keeps its first runs only
     shown = min(kept, max_lines)
-    alpha = min(0.6, max(0.1, 10 / max(shown, 1)))  # fainter the more lines overlap
+    drawn = result.rounds[:shown].astype(int)
+    alpha = min(_RUN_ALPHA[1], max(_RUN_ALPHA[0], 10 / max(shown, 1)))  # fainter when crowded
+    seen = any(r >= 2 and bool(np.any(np.abs(values[j, :r] - centre[:r]) > _HIDDEN))
+               for j, r in enumerate(drawn))
+    of = f"{shown:,} runs" if shown == result.runs else f"{shown:,} runs drawn"
+    ended = np.array(OUTCOMES)[result.outcome[:shown]]
 
     with _style():
-        fig, ax = _axes(ax, (10.0, 5.8))
-        segments = [np.column_stack([rounds[: int(r)], values[j, : int(r)]])
-                    for j, r in enumerate(result.rounds[:shown])]
-        ax.add_collection(LineCollection(segments, colors=_BLUE, linewidths=_lw(0.8), alpha=alpha,
+        fig, ax = _axes(ax, (10.0, 6.6))
+        segments = [np.column_stack([rounds[:r], values[j, :r]]) for j, r in enumerate(drawn)]
+        ax.add_collection(LineCollection(segments, colors=_BLUE, linewidths=_lw(1.0), alpha=alpha,
                                          gid="runs", zorder=2))
-        ax.axhline(status_quo, color=_VERMILLION, linestyle="--", linewidth=_lw(2),
-                   label="status quo" if dim.binary and not dim.levels  # labelled so
-                   else f"status quo ({s.level_label(dimension, status_quo)})", zorder=3)
-        ax.plot(rounds, centre, color=_BLACK, linewidth=_lw(3.2), marker="o", markersize=6,
-                label=centre_label, zorder=4)
+        handles: list[Any] = []
+        labels: list[str] = []
+        if seen:  # the key as one line is drawn; no key for lines nobody can see
+            handles.append(Line2D([], [], color=_BLUE, linewidth=_lw(1.0), alpha=alpha))
+            labels.append("each run" if shown == result.runs
+                          else f"first {shown:,} of {result.runs:,} runs, one line each")
+        for outcome, (marker, colour) in _END_MARKERS.items():
+            runs = np.flatnonzero(ended == outcome)
+            if runs.size:
+                ends = np.unique(np.column_stack([drawn[runs], values[runs, drawn[runs] - 1]]),
+                                 axis=0)  # one marker per point where runs ended
+                handles += ax.plot(ends[:, 0], ends[:, 1], linestyle="", marker=marker,
+                                   markersize=11, color=colour, markeredgecolor=_BLACK,
+                                   markeredgewidth=_lw(0.9), zorder=5, gid=f"ended {outcome}")
+                labels.append(f"run {outcome} here ({runs.size:,} of {of})")
+        handles.append(ax.axhline(status_quo, color=_VERMILLION, linestyle="--",
+                                  linewidth=_lw(2), zorder=3))
+        labels.append("status quo" if dim.binary and not dim.levels  # labelled so
+                      else f"status quo ({_level(s, dimension, status_quo)})")
+        handles += ax.plot(rounds, centre, color=_BLACK, linewidth=_lw(3.2), marker="o",
+                           markersize=6, label=centre_label, zorder=4)
+        labels.append(centre_label)
         ticks = _round_ticks(ax, last)
         for r in ticks:
-            ax.annotate(f"{still[r - 1]:,}", (r, centre[r - 1]), xytext=(0, 9),
+            ax.annotate(f"{still[r - 1]:,}", (r, centre[r - 1]), xytext=(0, 10),
                         textcoords="offset points", ha="center", va="bottom", fontsize=_pt(10.5),
-                        color="#333333", zorder=5,
+                        color="#333333", zorder=6,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                               "alpha": 0.8})
         ax.set_xlim(0.7, last + 0.3)
         ax.set_ylim(-0.03, 1.08)  # room for the number of runs above round 1
         if dim.binary:  # only the two answers exist
-            ax.set_yticks(answers, [textwrap.fill(s.level_label(dimension, v), 24)
+            ax.set_yticks(answers, [_wrap(s.level_label(dimension, v), _LABEL_WIDTH)
                                     for v in answers])
-        elif dim.levels:  # long labels wrapped, so that they leave the plot its width
-            ax.set_yticks([lv.value for lv in dim.levels],
-                          [textwrap.fill(lv.label, 24) for lv in dim.levels])
-        else:
-            ax.set_yticks(np.linspace(0, 1, 5))
+        else:  # long labels wrapped and cut, so that they leave the plot its width
+            _level_ticks(ax.yaxis, dim)
         ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))
         ax.set_xlabel("Round")
-        ax.set_ylabel(name)
-        what = "each run" if shown == result.runs else f"first {shown:,} of {result.runs:,} runs"
-        handles, labels = ax.get_legend_handles_labels()
-        if shown:  # the lines' own alpha would make the legend key invisible
-            handles.insert(0, Line2D([], [], color=_BLUE, linewidth=_lw(1.5), alpha=0.6))
-            labels.insert(0, what)
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  borderaxespad=0)
+        ax.set_ylabel(_wrap(dim.name or dim.id, 50))
+        _legend_below(ax, handles, labels, 1, ncols=2)
         over = (f"{result.runs:,} runs" if kept == result.runs
                 else f"the first {kept:,} of {result.runs:,} runs")
-        _title(ax, s.title, f"Proposal on the table in each round, {over}")
+        _title(ax, s.title, f"Proposal on the table in each round, {over}", width=58)
     return fig
 
 
@@ -380,7 +488,8 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
     colour bar say which. Rows are the members that opposed in some run, at most
     ``top`` of them with the highest overall rate
     (:meth:`EnsembleResult.objection_rate`), highest first (ties keep scenario
-    order), labelled with their names (when no member ever opposed, the first
+    order), labelled with their names (shortened to 24 characters; when no member
+    ever opposed, the first
     member stands alone to show an all-zero row); columns are rounds 1 to the last
     round any run reached. A cell is the share of the runs still negotiating in
     that round in which the member opposed
@@ -410,7 +519,7 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
     order = [i for i in order if rate[member_ids[i]] > 0] or order[:1]
     last = _last_round(result)
     cells = result.objection_rate_by_round()[order, :last]
-    names = [s.actor(member_ids[i]).label for i in order]
+    names = [_name(s, member_ids[i]) for i in order]
 
     with _style():
         fig, ax = _axes(ax, (9.0, max(4.5, 1.8 + 0.42 * len(order))))
@@ -440,7 +549,7 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
                  if objecting > len(order)
                  else f"the {objecting} of {len(member_ids)} members who ever {words.did}")
         _title(ax, s.title, f"Who {words.does} in which round: {shown} "
-                            f"({result.runs:,} runs, cells in %)", width=60)
+                            f"({result.runs:,} runs, cells in %)", width=50)
     return fig
 
 
@@ -451,7 +560,8 @@ def objection_heatmap(result: EnsembleResult, ax: Axes | None = None, top: int =
 _DOT_MAX = 420.0
 _DOT_MIN = 14.0
 _ROW_INCHES = 0.26  # height of one row of members on the strip
-_MEMBER_FONT = 11.0  # points, member ids on the position map
+_MEMBER_FONT = 11.0  # points, member names on the position map
+_MEMBER_WIDTH = 16  # characters of a member's name on the position map
 _BAND_ROWS = 3.0  # height of the histogram of final texts on the strip, in rows
 
 
@@ -542,16 +652,20 @@ def position_map(scenario: Scenario, result: EnsembleResult | None = None,
     (floored, so members of tiny capability stay visible).
 
     On one dimension the map is a strip along 0..1: members are dots at their exact
-    ideal points, stacked in rows so that no two ids collide (the height of a row
-    means nothing), with vertical lines at the status quo and the initial proposal.
-    With ``result``, a histogram under the members shows where the final texts of
-    the adopted runs fell (bar height: share of the adopted runs, bins of 0.025) and
-    a vertical line their median.
+    ideal points, named (names shortened to 16 characters), stacked in rows so that
+    no two names collide (the height of a row means nothing), with vertical lines at
+    the status quo and the initial proposal. With ``result``, bars under the members
+    show where the final texts of the adopted runs fell, and a vertical line their
+    median. Their shares are of the adopted runs only (the runs that adopted nothing
+    have no final text to place): the legend says so and gives their number beside
+    all runs, as the title does. Few distinct texts get one bar each, labelled with
+    its share of the adopted runs; more are binned (bins of 0.025, no labels).
 
     On two dimensions it is a scatter: members, the status quo, the initial
     proposal and, with ``result``, the adopted final texts (translucent, at their
     exact values) and their median taken dimension by dimension, with an arrow
-    from the initial proposal to it.
+    from the initial proposal to it. Members are named; members at the same point
+    share one label.
 
     Args:
         scenario: the scenario whose members to place.
@@ -583,7 +697,14 @@ def _finals_note(result: EnsembleResult, finals: np.ndarray) -> str:
     first = "" if kept == result.runs else "first "
     if n == 0:
         return f"no run of the {first}{kept:,} adopted a text"
-    return f"final texts of the {n:,} of the {first}{kept:,} runs that adopted one"
+    return (f"final texts of the {n:,} of the {first}{kept:,} runs that adopted one "
+            f"({_percent(n / kept)} of runs)")
+
+
+def _adopted_of(result: EnsembleResult, n: int) -> str:
+    """"18 of 500 runs": how many runs adopted a text, of how many."""
+    kept = len(result.final)
+    return f"{n:,} of {'the first ' if kept < result.runs else ''}{kept:,} runs"
 
 
 #: At most this many distinct adopted texts are drawn as one bar each, at their exact
@@ -596,8 +717,8 @@ def _finals_bars(ax: Axes, values: np.ndarray, base: float) -> tuple[BarContaine
 
     A bar's height is the share of the adopted texts it holds, the tallest scaled to
     the band's height. Few distinct texts (at most :data:`_EXACT_BARS`) get one bar
-    each at their exact value, labelled with their share; otherwise the texts are
-    binned in 40 bins of 0.025.
+    each at their exact value, labelled with their share of the adopted texts (not
+    of all runs); otherwise the texts are binned in 40 bins of 0.025.
 
     Returns:
         The bars and a note for the legend saying how to read them.
@@ -612,25 +733,52 @@ def _finals_bars(ax: Axes, values: np.ndarray, base: float) -> tuple[BarContaine
             ax.annotate(_percent(float(p)), (float(x), base + h), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=_pt(11),
                         fontweight="bold", color="#00664a", zorder=5)
-        return bars, "bars: share of them at each text"
+        return bars, f"bar labels: % of these {values.size:,} runs, not of all runs"
     counts, edges = np.histogram(values, bins=40, range=(0.0, 1.0))
     heights = counts / counts.max() * _BAND_ROWS
     bars = ax.bar(edges[:-1], heights, width=np.diff(edges), bottom=base, align="edge",
                   color=_GREEN, alpha=0.6, edgecolor="none", zorder=2, gid="finals")
-    return bars, "histogram, bins of 0.025"
+    return bars, f"histogram of these {values.size:,}, bins of 0.025"
+
+
+def _legend_columns(labels: list[str], most: int, room: float) -> int:
+    """The most columns, up to ``most``, in which a legend of ``labels`` (in the
+    style's legend font) is at most ``room`` points wide, with a tenth to spare."""
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size=matplotlib.rcParams["legend.fontsize"]).get_size_in_points()
+    widths = [max(_text_width(line, size) for line in label.split("\n")) if label else 0.0
+              for label in labels]
+    for ncols in range(min(most, len(labels)), 1, -1):
+        per = -(-len(labels) // ncols)  # entries fill the columns in order
+        columns = [widths[j:j + per] for j in range(0, len(widths), per)]
+        # each column: handle (2 em), pad (0.8 em) and its widest text; 2 em between
+        wide = sum(max(c) + 2.8 * size for c in columns) + 2 * size * (len(columns) - 1)
+        if 1.1 * (wide + 0.8 * size) <= room:
+            return ncols
+    return 1
 
 
 def _legend_below(ax: Axes, handles: list[Any], labels: list[str], tick_lines: int,
                   ncols: int) -> None:
-    """A legend under the x axis's tick labels (``tick_lines`` lines high) and its label."""
+    """A legend under the x axis's tick labels (``tick_lines`` lines high) and its label,
+    in at most ``ncols`` columns: fewer where long labels would not fit the figure.
+
+    It is centred under the figure when the axes is the figure's only one (a plot
+    pushed right by long tick labels would push a legend centred under it off the
+    figure's edge), else under the axes.
+    """
     from matplotlib.transforms import ScaledTranslation
 
     fig = ax.figure
     drop = (8 + tick_lines * 1.25 * _STYLE["xtick.labelsize"]
             + 1.3 * _STYLE["axes.labelsize"] + 14) / 72
-    anchor = ax.transAxes + ScaledTranslation(0, -drop, fig.dpi_scale_trans)
+    below = ax.transAxes + ScaledTranslation(0, -drop, fig.dpi_scale_trans)
+    across = fig.transSubfigure if len(fig.axes) == 1 else ax.transAxes
+    room = fig.bbox.width / fig.dpi * 72 - 36  # the figure's width in points, less margins
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-              bbox_transform=anchor, ncols=ncols, borderaxespad=0)
+              bbox_transform=blended_transform_factory(across, below),
+              ncols=_legend_columns(labels, ncols, room), borderaxespad=0)
 
 
 def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
@@ -640,7 +788,7 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
     n = a.n_members
     ideal = a.position[:n, k].astype(float)
     sizes = _dot_sizes(a.capability[:n])
-    ids = list(a.member_ids)
+    names = [_name(s, i, _MEMBER_WIDTH) for i in a.member_ids]
     dim = s.dimensions[k]
     has_band = finals is not None and len(finals) > 0
 
@@ -651,7 +799,7 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
         per_point = 1.12 / (axes_inches * 72)  # data units per point along x
         radius = np.sqrt(sizes) / 2 * per_point
         gap = 4 * per_point
-        label = np.array([_text_width(i, _MEMBER_FONT) for i in ids]) * per_point
+        label = np.array([_text_width(name, _MEMBER_FONT) for name in names]) * per_point
         left = ideal - radius - gap
         right = ideal + radius + gap + label + gap
         row_points = _ROW_INCHES * 72
@@ -660,14 +808,16 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
         rows = _stack_rows(left, right, spans, order)
         n_rows = float((rows + (spans - 1) / 2).max() + 1)
         if created:
-            band = _BAND_ROWS + 0.6 if has_band else 0.0
+            band = _BAND_ROWS + 1.0 if has_band else 0.0
             fig.set_figheight(2.9 + _ROW_INCHES * (n_rows + band + 0.6))
+            fig.get_layout_engine().set(w_pad=0.2)  # inches: no y ticks hold the title off the edge
 
         ax.scatter(ideal, rows, s=sizes, color=_BLUE, edgecolors="white", linewidths=_lw(0.8),
                    alpha=0.9, zorder=4, gid="members")
-        for x, y, r, text in zip(ideal, rows, np.sqrt(sizes) / 2, ids, strict=True):
+        for x, y, r, text, i in zip(ideal, rows, np.sqrt(sizes) / 2, names, a.member_ids,
+                                    strict=True):
             ax.annotate(text, (x, y), xytext=(r + 3, 0), textcoords="offset points",
-                        ha="left", va="center", fontsize=_MEMBER_FONT, zorder=5,
+                        ha="left", va="center", fontsize=_MEMBER_FONT, zorder=5, gid=f"name {i}",
                         bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none",
                               "alpha": 0.8})
         handles: list[Any] = []
@@ -677,11 +827,11 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
         line = ax.axvline(status_quo, color=_VERMILLION, linestyle="--", linewidth=_lw(2.4),
                           zorder=3, gid="status_quo")
         handles.append(line)
-        labels.append(f"status quo ({s.level_label(k, status_quo)})")
+        labels.append(f"status quo ({_level(s, k, status_quo)})")
         line = ax.axvline(proposal, color=_ORANGE, linestyle="-.", linewidth=_lw(2.4), zorder=3,
                           gid="proposal")
         handles.append(line)
-        labels.append(f"initial proposal ({s.level_label(k, proposal)})")
+        labels.append(f"initial proposal ({_level(s, k, proposal)})")
         bottom = -0.8
         if finals is not None and has_band:
             values = finals[:, 0]
@@ -689,11 +839,12 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
             line = ax.axvline(median, color=_BLACK, linewidth=_lw(2.4), zorder=3,
                               gid="final_median")
             handles.append(line)
-            labels.append(f"median adopted text ({s.level_label(k, median)})")
-            base = -1.1 - _BAND_ROWS
+            labels.append(f"median adopted text ({_level(s, k, median)})")
+            base = -1.5 - _BAND_ROWS  # room for the bars' labels under the members
             bars, note = _finals_bars(ax, values, base)
             handles.append(bars)
-            labels.append(f"where the {len(values):,} adopted texts fell\n({note})")
+            labels.append(f"where the adopted texts fell ({_adopted_of(result, len(values))})"
+                          f"\n{note}")
             ax.axhline(base, color="#999999", linewidth=_lw(0.8), zorder=1)
             bottom = base - 0.4
         for key, text in _size_keys(a.capability[:n]):
@@ -703,16 +854,26 @@ def _position_strip(s: Scenario, k: int, result: EnsembleResult | None,
         ax.set_ylim(bottom, n_rows - 0.4)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        _level_ticks(ax.xaxis, dim, wrap=18)
+        _level_ticks(ax.xaxis, dim, wrap=18, lines=3)
         ax.grid(axis="x", color="#dddddd", linewidth=_lw(0.8))
-        ax.set_xlabel(dim.name or dim.id)
-        tick_lines = max((len(textwrap.wrap(lv.label, 18)) for lv in dim.levels), default=1)
+        ax.set_xlabel(_shorten(dim.name or dim.id, 90))  # one line: the legend sits below
+        tick_lines = max((_wrap(lv.label, 18, 3).count("\n") + 1 for lv in dim.levels),
+                         default=1)
         _legend_below(ax, handles, labels, tick_lines, ncols=3)
         shows = "Members' ideal points (dot area: capability), the status quo and the proposal"
         if result is not None and finals is not None:
             shows += f"; {_finals_note(result, finals)}"
-        _title(ax, s.title, shows, width=85)
+        _title(ax, s.title, shows, width=80)
     return fig
+
+
+def _name_lines(names: list[str], per_line: int = 2, lines: int = 4) -> str:
+    """Names of members at one point: ``per_line`` a line, at most ``lines`` lines, the
+    last saying how many more there are."""
+    if len(names) > per_line * lines:
+        shown = per_line * lines - 1
+        names = [*names[:shown], f"and {len(names) - shown} more"]
+    return "\n".join(", ".join(names[j:j + per_line]) for j in range(0, len(names), per_line))
 
 
 def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult | None,
@@ -723,7 +884,7 @@ def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult
     kx, ky = dims
     ideal = a.position[:n][:, [kx, ky]].astype(float)
     sizes = _dot_sizes(a.capability[:n])
-    ids = list(a.member_ids)
+    names = [_name(s, i, _MEMBER_WIDTH) for i in a.member_ids]
     with _style():
         fig, ax = _axes(ax, (10.5, 8.6))
         handles: list[Any] = []
@@ -735,7 +896,9 @@ def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult
                        edgecolors="none", zorder=2, gid="finals")
             handles.append(Line2D([], [], linestyle="", marker="o", markersize=6,
                                   color=_GREEN, alpha=0.6))
-            labels.append(f"adopted final text\n({len(finals):,} runs, translucent)")
+            assert result is not None
+            labels.append(f"adopted final text\n({_adopted_of(result, len(finals))}, "
+                          "translucent)")
             median = np.median(finals, axis=0)
         status_quo = a.status_quo[[kx, ky]].astype(float)
         proposal = a.proposal[[kx, ky]].astype(float)
@@ -762,13 +925,13 @@ def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult
         for i, point in enumerate(np.round(ideal, 6)):
             groups.setdefault((float(point[0]), float(point[1])), []).append(i)
         for (x, y), rows in groups.items():
-            names = [ids[i] for i in rows]
-            text = "\n".join(" ".join(names[j:j + 4]) for j in range(0, len(names), 4))
+            text = _name_lines([names[i] for i in rows])
             offset = float(np.sqrt(sizes[rows].max()) / 2 + 4)
             right_side = x <= 0.85
             ax.annotate(text, (x, y), xytext=(offset if right_side else -offset, 0),
                         textcoords="offset points", ha="left" if right_side else "right",
                         va="center", fontsize=_MEMBER_FONT, zorder=8,
+                        gid=f"name {a.member_ids[rows[0]]}",
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
                               "alpha": 0.7})
         for key, text in _size_keys(a.capability[:n]):
@@ -779,14 +942,14 @@ def _position_scatter(s: Scenario, dims: tuple[int, ...], result: EnsembleResult
         _level_ticks(ax.xaxis, s.dimensions[kx], wrap=14)
         _level_ticks(ax.yaxis, s.dimensions[ky], wrap=22)
         ax.grid(color="#e5e5e5", linewidth=_lw(0.8))
-        ax.set_xlabel(s.dimensions[kx].name or s.dimensions[kx].id)
-        ax.set_ylabel(s.dimensions[ky].name or s.dimensions[ky].id)
+        ax.set_xlabel(_wrap(s.dimensions[kx].name or s.dimensions[kx].id, _AXIS_WIDTH))
+        ax.set_ylabel(_wrap(s.dimensions[ky].name or s.dimensions[ky].id, 50))
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                   borderaxespad=0, labelspacing=1.0)
         shows = "Members' ideal points (dot area: capability), the status quo and the proposal"
         if result is not None and finals is not None:
             shows += f"; {_finals_note(result, finals)}"
-        _title(ax, s.title, shows, width=70)
+        _title(ax, s.title, shows, width=65)
     return fig
 
 
@@ -802,7 +965,8 @@ def _method_text(indices: PowerIndices) -> str:
     return method
 
 
-def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20) -> Figure:
+def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20,
+                scenario: Scenario | None = None) -> Figure:
     """Each member's voting power under a rule: Banzhaf and Shapley–Shubik side by side.
 
     Horizontal bars, two per member, for the ``top`` members with the largest
@@ -810,6 +974,8 @@ def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20) ->
     show the indices as shares of power in %; when ``banzhaf_se`` or
     ``shapley_shubik_se`` are given (Monte Carlo estimates), whiskers show 95 %
     intervals (± 1.96 standard errors). The title names the rule and the method.
+    With ``scenario``, members are labelled with their names (shortened to 24
+    characters) and the title starts with the scenario's; without, with their ids.
 
     Args:
         indices: a :class:`~consensus_sim.power.PowerIndices` (or any object with its
@@ -817,6 +983,7 @@ def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20) ->
             ``shapley_shubik_se``, ``method``, ``rule``).
         ax: axes to draw into; a new figure when None.
         top: how many members to show (all of them if there are fewer).
+        scenario: the scenario the indices are of, to name its members.
 
     Returns:
         The figure holding the chart.
@@ -862,7 +1029,9 @@ def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20) ->
                 ax.annotate(f"{100 * value:.1f}%", (float(e), bar.get_y() + bar.get_height() / 2),
                             xytext=(4, 0), textcoords="offset points", ha="left",
                             va="center", fontsize=_pt(10.5), color="#333333")
-        ax.set_yticks(y, [members[i] for i in order])
+        ids = {a.id for a in scenario.actors} if scenario is not None else set()
+        ax.set_yticks(y, [_name(scenario, members[i]) if members[i] in ids else members[i]
+                          for i in order])
         ax.set_ylim(len(order) - 0.45, -0.55)  # largest at the top
         ax.set_xlim(0, max([*ends, 1.0]) * 1.15)
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
@@ -876,8 +1045,11 @@ def power_chart(indices: PowerIndices, ax: Axes | None = None, top: int = 20) ->
         shown = (f"all {len(members)} members" if len(order) == len(members)
                  else f"the {len(order)} of {len(members)} members with most Shapley–Shubik "
                       "power")
-        _title(ax, f"Voting power under the {rule} rule",
-               f"Banzhaf and Shapley–Shubik indices of {shown} ({method})", width=65)
+        what = f"Banzhaf and Shapley–Shubik indices of {shown} ({method})"
+        if scenario is None:
+            _title(ax, f"Voting power under the {rule} rule", what, width=60)
+        else:
+            _title(ax, scenario.title, f"Voting power under the {rule} rule: {what}", width=60)
     return fig
 
 
@@ -932,10 +1104,11 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
     so these are shown at a "start" tick, joined by a dotted line to round 1: most of
     the movement may happen before the first vote. The ``top`` members whose ideal point
     moved most (widest range over the points shown; ties keep scenario order;
-    members that never moved are not named) are coloured and named at their line's
-    end, the others grey. The proposal on the table in each round is a thick dashed
-    line, the status quo a dotted one. The y axis spans 0..1, labelled with the
-    dimension's named levels where the scenario gives some.
+    members that never moved are not named) are coloured and named (names shortened
+    to 22 characters) at their line's end, the others grey. The proposal on the table
+    in each round is a thick dashed line, the status quo a dotted one. The y axis
+    spans 0..1, labelled with the dimension's named levels where the scenario gives
+    some.
 
     Args:
         run: one run of a scenario with persuasion (a ``listens_to`` section).
@@ -995,7 +1168,7 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
                 label="proposal on the table")
         status_quo = float(s.arrays.status_quo[dimension])
         ax.axhline(status_quo, color=_VERMILLION, linestyle=":", linewidth=_lw(2.2), zorder=1,
-                   gid="status_quo", label=f"status quo ({s.level_label(dimension, status_quo)})")
+                   gid="status_quo", label=f"status quo ({_level(s, dimension, status_quo)})")
         ax.set_ylim(-0.03, 1.03)
         if named:
             axes_points = ax.get_position().height * fig.get_figheight() * 72
@@ -1004,7 +1177,7 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
             placed = _spread(ends, gap, -0.02, 1.02)
             beside = blended_transform_factory(ax.transAxes, ax.transData)
             for i, end, y in zip(named, ends, placed, strict=True):
-                ax.annotate(textwrap.shorten(s.actor(member_ids[i]).label, 22), (last, end),
+                ax.annotate(_name(s, member_ids[i], 22), (last, end),
                             xytext=(1.03, y), textcoords=beside, ha="left", va="center",
                             fontsize=_pt(11), color=colours[i], annotation_clip=False,
                             arrowprops={"arrowstyle": "-", "color": colours[i],
@@ -1016,7 +1189,7 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
         _level_ticks(ax.yaxis, dim, wrap=22)
         ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))
         ax.set_xlabel("Round")
-        ax.set_ylabel(f"Ideal point: {dim.name or dim.id}")
+        ax.set_ylabel(_wrap(f"Ideal point: {dim.name or dim.id}", 50))
         handles, labels = ax.get_legend_handles_labels()
         if start is not None:
             handles.insert(0, Line2D([], [], linestyle=":", color="#777777", marker="o",
@@ -1031,7 +1204,7 @@ def persuasion_chart(run: RunResult, dimension: int = 0, ax: Axes | None = None,
                else "no member moved" if not moved.any()
                else "none named")
         _title(ax, s.title, f"Persuasion: members' ideal points at each round's vote "
-                            f"({who}; outcome: {run.outcome.replace('_', ' ')})", width=75)
+                            f"({who}; outcome: {run.outcome.replace('_', ' ')})", width=65)
     return fig
 
 
@@ -1094,7 +1267,7 @@ def models_chart(prediction: Any, dimension: int = 0, ax: Axes | None = None) ->
         ax.set_ylim(-1.5, len(names) - 0.4)
         scale = dim.scale
         label = f"{dim.name or dim.id}" + (f" ({scale.unit})" if scale and scale.unit else "")
-        ax.set_xlabel(textwrap.fill(label, 60))
+        ax.set_xlabel(_wrap(label, _AXIS_WIDTH))
         if scale is None and dim.levels:
             _level_ticks(ax.xaxis, dim, wrap=14)
         fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=_pt(10.5))

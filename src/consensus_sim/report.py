@@ -240,14 +240,15 @@ def _sweep_report(sweep: _SweepInput) -> str:
         settings = spec.extra["sensitivity"]
         chart = figures.html(
             sensitivity_chart(sweep.indices, settings["method"],
-                              title=f"{s.title}: sensitivity of {settings['metric']}"),
+                              title=f"{s.title}: sensitivity of {settings['metric']}",
+                              scenario=s),
             f"How much each parameter moves {settings['metric']} ({settings['method']}).")
         sections.append(("sensitivity", "Sensitivity",
                          _sensitivity_table(sweep.indices, settings["method"]) + chart))
-    charts = [figures.html(sweep_curve(points, path, title=s.title),
+    charts = [figures.html(sweep_curve(points, path, scenario=s),
                            f"Probability of each outcome against {path}.") for path in paths]
     if len(paths) >= 2:
-        charts.append(figures.html(sweep_heatmap(points, paths[0], paths[1], title=s.title),
+        charts.append(figures.html(sweep_heatmap(points, paths[0], paths[1], scenario=s),
                                    f"Probability of any agreement over {paths[0]} and "
                                    f"{paths[1]}."))
     sections.append(("charts", "Outcomes across the sweep", "\n".join(charts)))

@@ -12,6 +12,11 @@ palette and the outcome colours of the outcome chart), draw on plain
 :func:`save_sweep_charts` writes them to files, byte for byte the same for the same
 table.
 
+Given the sweep's ``scenario``, a chart names the actors in the parameters' paths
+(``actors.FRA.salience.office`` is "France: salience on office", the path written
+under it on an axis) and its title starts with the scenario's; without one, paths
+are shown as they are.
+
 Where a chart shows fewer parameters than the sweep varied, each of its values
 pools the points that share it, weighting each point by its number of runs: a
 pooled share is then the share of all those runs. The chart says so, because
@@ -44,7 +49,9 @@ from .plots import (
     OUTCOME_LABELS,
     _axes,
     _lw,
+    _parameter_label,
     _pt,
+    _shorten,
     _style,
     _title,
     save_figure,
@@ -54,6 +61,8 @@ from .tally import DISPLAY_ORDER
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
+
+    from .scenario import Scenario
 
 __all__ = ["save_sweep_charts", "sensitivity_chart", "sweep_curve", "sweep_heatmap"]
 
@@ -124,10 +133,20 @@ def _levels(column: pd.Series) -> list[Any]:
 
 
 def _value_text(value: Any) -> str:
-    """A parameter value for a tick label: short numbers, categories as they are."""
+    """A parameter value for a tick label: short numbers, categories as they are (cut
+    at 20 characters)."""
     if isinstance(value, float | np.floating):
         return f"{float(value):.3g}"
-    return str(value)
+    return _shorten(str(value), 20)
+
+
+def _axis_text(scenario: Scenario | None, path: str, binned: bool = False) -> str:
+    """An axis label for a parameter: its words, with the path under them when they
+    differ (see the module doc)."""
+    words = _parameter_label(scenario, path, 50)
+    named = words != _shorten(path, 50)
+    return (words + (" (binned)" if binned else "")
+            + (f"\n{_shorten(path, 60)}" if named else ""))
 
 
 def _pool(points: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataFrame:
@@ -213,12 +232,17 @@ def _metric_text(metric: str) -> str:
     return metric
 
 
+def _scenario_title(scenario: Scenario | None, otherwise: str) -> str:
+    """A chart's first title line: the scenario's title, else ``otherwise``."""
+    return scenario.title if scenario is not None else otherwise
+
+
 # --------------------------------------------------------------------------- curves
 
 
 def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
                 outcomes: tuple[str, ...] | None = None,
-                title: str | None = None) -> Figure:
+                title: str | None = None, scenario: Scenario | None = None) -> Figure:
     """How likely each outcome is as one parameter of a sweep varies.
 
     One line with markers per outcome (the colours of the outcome chart, black for
@@ -242,7 +266,8 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
         outcomes: which outcomes to draw, from :data:`SWEEP_OUTCOMES`; by default
             all of them, but ``adopted_paid``, ``adopted_rival`` and ``postponed`` only
             where some point has them.
-        title: first title line (e.g. the scenario's title); by default a generic one.
+        title: first title line; by default the scenario's title, else a generic one.
+        scenario: the sweep's base scenario, to name the actors in ``parameter``.
 
     Returns:
         The figure holding the chart.
@@ -309,17 +334,19 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
         ax.grid(axis="y", color="#dddddd", linewidth=_lw(0.8))
         if not numeric:
             ax.grid(axis="x", color="#eeeeee", linewidth=_lw(0.8))
-        ax.set_xlabel(parameter)
+        ax.set_xlabel(_axis_text(scenario, parameter))
         ax.set_ylabel("Probability (% of runs)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
                   title="shaded: 95% Wilson interval" if bands else None)
-        shows = f"Probability of each outcome by {parameter} ({_runs_text(points)})"
+        shows = (f"Probability of each outcome by {_parameter_label(scenario, parameter)} "
+                 f"({_runs_text(points)})")
         if averaged:
             shows += ("; averaged over the other parameters, weighted by runs (no 95% "
                       "intervals: they do not average)")
         elif others_vary:
             shows += "; the other parameters vary from point to point"
-        _title(ax, title or "Outcomes across the sweep", shows, width=75)
+        _title(ax, title or _scenario_title(scenario, "Outcomes across the sweep"), shows,
+               width=75)
     return fig
 
 
@@ -327,7 +354,8 @@ def sweep_curve(points: pd.DataFrame, parameter: str, ax: Axes | None = None,
 
 
 def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str = "p_adopted_any",
-                  ax: Axes | None = None, title: str | None = None) -> Figure:
+                  ax: Axes | None = None, title: str | None = None,
+                  scenario: Scenario | None = None) -> Figure:
     """A metric of a sweep over two of its parameters, one cell per pair of values.
 
     Columns are the values of ``x``, rows those of ``y``: numbers sorted (the
@@ -352,7 +380,8 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str = "p_adopted
         metric: the column to colour by: ``p_<outcome>``, ``mean_rounds`` or
             ``mean_final_<dimension>``.
         ax: axes to draw into; a new figure when None.
-        title: first title line (e.g. the scenario's title); by default names the sweep.
+        title: first title line; by default the scenario's title, else names the sweep.
+        scenario: the sweep's base scenario, to name the actors in ``x`` and ``y``.
 
     Returns:
         The figure holding the chart.
@@ -408,8 +437,8 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str = "p_adopted
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_xlabel(f"{x} (binned)" if x_binned else x)
-        ax.set_ylabel(f"{y} (binned)" if y_binned else y)
+        ax.set_xlabel(_axis_text(scenario, x, x_binned))
+        ax.set_ylabel(_axis_text(scenario, y, y_binned))
         bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.02,
                            format=PercentFormatter(xmax=1.0, decimals=0) if share else None)
         bar.set_label(textwrap.fill(_metric_text(metric) + (" (%)" if share else ""), 28))
@@ -422,7 +451,8 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str = "p_adopted
             shows += f"; {' and '.join(pooling)}, weighted by runs"
         if np.isnan(cells).any():
             shows += "; grey: no point"
-        _title(ax, title or f"Sweep over {x} and {y}", shows, width=65)
+        _title(ax, title or _scenario_title(scenario, f"Sweep over {x} and {y}"), shows,
+               width=65)
     return fig
 
 
@@ -461,7 +491,7 @@ def _within_noise(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None,
-                      title: str | None = None) -> Figure:
+                      title: str | None = None, scenario: Scenario | None = None) -> Figure:
     """How much each parameter moves a sweep's result: sensitivity indices as bars.
 
     Horizontal bars, two per parameter, sorted by the main index, largest at the top
@@ -485,6 +515,8 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
         ax: axes to draw into; a new figure when None.
         title: first title line, e.g. the metric analysed ("Probability of
             adoption, classroom trio"); by default a generic one.
+        scenario: the analysis's base scenario, to name the actors in the
+            parameters' paths (shortened to 32 characters).
 
     Returns:
         The figure holding the chart.
@@ -510,7 +542,7 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
     main = bars_of[0][0]
     order = np.argsort(-frame[main].to_numpy(dtype=float), kind="stable")
     frame = frame.iloc[order]
-    names = [str(p) for p in frame["parameter"]]
+    names = [_parameter_label(scenario, str(p), 32) for p in frame["parameter"]]
     # the first bar of a row above the second; "above" is the lower y (inverted axis)
     shifts = {"sobol": {"S1": -0.2, "ST": 0.2}, "morris": {"mu_star": -0.2, "sigma": 0.2}}[key]
 
@@ -568,7 +600,7 @@ def sensitivity_chart(indices: pd.DataFrame, method: str, ax: Axes | None = None
                  "Morris elementary effects of each parameter, sorted by μ*")
         if any_noise:
             shows += "; pale bars are within Monte Carlo noise"
-        _title(ax, title or "Sensitivity of the result to each parameter", shows, width=70)
+        _title(ax, title or "Sensitivity of the result to each parameter", shows, width=60)
     return fig
 
 
@@ -581,7 +613,8 @@ def _stem(path: str) -> str:
 
 
 def save_sweep_charts(points: pd.DataFrame, parameters: list[str], out_dir: Path,
-                      fmt: str = "png", title: str | None = None) -> list[Path]:
+                      fmt: str = "png", title: str | None = None,
+                      scenario: Scenario | None = None) -> list[Path]:
     """Write the charts of a sweep to ``out_dir`` (created if missing).
 
     Files: with one parameter, ``sweep_curve.<fmt>`` (its :func:`sweep_curve`); with
@@ -596,7 +629,8 @@ def save_sweep_charts(points: pd.DataFrame, parameters: list[str], out_dir: Path
         parameters: the varied parameters (columns), e.g. the sweep's paths.
         out_dir: folder to write into.
         fmt: ``"png"``, ``"svg"`` or ``"pdf"``.
-        title: first title line of every chart (e.g. the scenario's title).
+        title: first title line of every chart; by default the scenario's title.
+        scenario: the sweep's base scenario, to name the actors in the parameters.
 
     Returns:
         The paths written, in the order above.
@@ -614,7 +648,8 @@ def save_sweep_charts(points: pd.DataFrame, parameters: list[str], out_dir: Path
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if len(parameters) == 1:
-        charts = [("sweep_curve", sweep_curve(points, parameters[0], title=title))]
+        charts = [("sweep_curve", sweep_curve(points, parameters[0], title=title,
+                                              scenario=scenario))]
     else:
         charts = []
         stems: set[str] = set()
@@ -623,7 +658,7 @@ def save_sweep_charts(points: pd.DataFrame, parameters: list[str], out_dir: Path
             if stem in stems:  # two paths that differ only in punctuation
                 stem = f"{stem}_{i}"
             stems.add(stem)
-            charts.append((stem, sweep_curve(points, path, title=title)))
-        charts.append(("sweep_heatmap",
-                       sweep_heatmap(points, parameters[0], parameters[1], title=title)))
+            charts.append((stem, sweep_curve(points, path, title=title, scenario=scenario)))
+        charts.append(("sweep_heatmap", sweep_heatmap(points, parameters[0], parameters[1],
+                                                      title=title, scenario=scenario)))
     return [save_figure(fig, out_dir / f"{stem}.{fmt}") for stem, fig in charts]
