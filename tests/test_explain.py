@@ -10,7 +10,7 @@ import pytest
 
 from consensus_sim import run_ensemble, scenario_from_dict
 from consensus_sim.explain import explain, explain_ensemble, noise_distance, parse_given
-from consensus_sim.tally import BINARY_LABELS
+from consensus_sim.outcomes import BINARY_LABELS
 
 from .conftest import headquarters_data, run_cli
 

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 import solara
 
+from .design import with_values
 from .errors import ScenarioError
 from .scenario import Meeting, Rival, Scenario, bundled_scenarios, load_scenario
-from .sweep import with_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -71,7 +71,7 @@ ABSTAINER_SHARES: dict[str, float | None] = {
 }
 #: The two answers of a yes/no dimension without level labels on the controls and
 #: the trajectory chart: the status quo's value and the proposal's. (A run's adopted
-#: text reports the first as :data:`.tally.BINARY_LABELS`' "status quo (dropped)".)
+#: text reports the first as :data:`.outcomes.BINARY_LABELS`' "status quo (dropped)".)
 ANSWERS = ("status quo", "as proposed")
 #: Largest factor of the "All failure costs ×" slider.
 MAX_FAILURE_SCALE = 3.0

@@ -30,6 +30,7 @@ replacement).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,8 @@ import numpy as np
 
 from .errors import ScenarioError
 from .kernel import ADOPTED_OUTCOMES, OUTCOMES
-from .tally import BINARY_LABELS, nearest_labels
+from .outcomes import BINARY_LABELS
+from .tally import nearest_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -249,10 +251,14 @@ def explain_folder(folder: str | Path, given_items: list[str]) -> Explanation:
 
 
 def explain_chart(result: Explanation, top: int = 6):
-    """Prior and posterior of the ``top`` most informed inputs, one panel each."""
+    """Prior and posterior of the ``top`` most informed inputs, one panel each.
+
+    A panel is titled with its input in words, the actor named
+    (``actors.FRA.position.office`` is "France: position on office"); long names and
+    titles are shortened or wrapped to fit the figure."""
     from matplotlib.figure import Figure
 
-    from .plots import _style
+    from .plots import _parameter_label, _style, _wrap
 
     names = result.table["input"].tolist()[:top]
     cols = min(3, len(names))
@@ -268,12 +274,15 @@ def explain_chart(result: Explanation, top: int = 6):
             ax.hist(post, bins=bins, density=True, histtype="step", linewidth=2,
                     color="#0072B2", label="given the observation")
             distance = result.table.set_index("input").loc[name, "ks_distance"]
-            ax.set_title(f"{name}\nKS distance {distance:.2f}", fontsize=9, loc="left")
+            ax.set_title(f"{_parameter_label(result.scenario, name, 50)}\n"
+                         f"KS distance {distance:.2f}", fontsize=9, loc="left")
             ax.set_yticks([])
         for ax in axes[len(names):]:
             ax.set_visible(False)
         axes[0].legend(fontsize=8, frameon=False)
         shown = ", ".join(f"{k} = {v}" for k, v in result.given.items())
-        fig.suptitle(f"{result.scenario.title}: given {shown} ({result.kept:,} of "
-                     f"{result.runs:,} runs, {100 * result.p_observation:.1f}%)", fontsize=11)
+        width = int(10 * 4.2 * cols)  # characters: about ten an inch at 11 pt
+        fig.suptitle(_wrap(result.scenario.title, width) + "\n" + textwrap.fill(
+            f"given {shown} ({result.kept:,} of {result.runs:,} runs, "
+            f"{100 * result.p_observation:.1f}%)", width), fontsize=11)
     return fig

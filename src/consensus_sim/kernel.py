@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .outcomes import ADOPTED_OUTCOMES as ADOPTED_OUTCOMES  # re-exported: the outcome names
+from .outcomes import OUTCOMES as OUTCOMES
 from .rules import ABSTAIN, OBJECT, SUPPORT, RuleFunction
 
 if TYPE_CHECKING:
@@ -32,15 +34,9 @@ if TYPE_CHECKING:
 INDIFFERENCE = 1e-9
 #: The implicit ladder of a dimension that has no labelled levels.
 DEFAULT_GRID = np.linspace(0.0, 1.0, 11)
-#: Outcome codes, in the order of :data:`OUTCOMES` (``postponed`` last, so that the
-#: codes of the others stay as they were).
-OUTCOMES = ("adopted", "adopted_amended", "withdrawn", "deadlocked", "postponed",
-            "adopted_paid", "adopted_rival")
+#: Outcome codes, in the order of :data:`.outcomes.OUTCOMES`.
 (ADOPTED, ADOPTED_AMENDED, WITHDRAWN, DEADLOCKED, POSTPONED, ADOPTED_PAID,
- ADOPTED_RIVAL) = range(7)
-#: The outcomes in which a text was adopted: as proposed, with its scope changed, or
-#: with its scope as proposed and side payments made (a deal won only by payments).
-ADOPTED_OUTCOMES = ("adopted", "adopted_amended", "adopted_paid", "adopted_rival")
+ ADOPTED_RIVAL) = range(len(OUTCOMES))
 #: The setter's move after a blocked round (:func:`amend`).
 TABLE, WITHDRAW, POSTPONE = range(3)
 #: Candidate texts are scored in blocks of about this many numbers, to bound memory.

@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from .errors import ScenarioError, shorten
+from .outcomes import ADOPTED_OUTCOMES, BINARY_LABELS
 from .uncertainty import UncertainInput, uncertain_inputs
 
 __all__ = [
@@ -624,12 +625,10 @@ class Scenario(_Strict):
         """The label of the level nearest to ``value`` (or the value itself, if unlabelled)."""
         k = dimension if isinstance(dimension, int) else self.dimension_ids.index(dimension)
         dim = self.dimensions[k]
-        if dim.binary and not dim.levels:
-            from .tally import nearest_labels
-
-            row = np.array(self.arrays.proposal, dtype=float)[None]
-            row[0, k] = value
-            return nearest_labels(self, row)[k][0]
+        if dim.binary and not dim.levels:  # which answer: as in tally.nearest_labels
+            a = self.arrays
+            kept = abs(value - a.proposal[k]) <= abs(value - a.status_quo[k])
+            return BINARY_LABELS[1] if kept else BINARY_LABELS[0]
         if not dim.levels:
             return f"{value:.2f}"
         nearest = min(dim.levels, key=lambda level: abs(level.value - value))
@@ -1407,7 +1406,6 @@ def _check_references(s: Scenario, source: str) -> None:
         check_sources(f"{base}.sources", rival.sources)
     if s.history is not None:
         h = s.history
-        from .kernel import ADOPTED_OUTCOMES
 
         if h.outcome == "adopted_rival" and not s.rivals:
             fail("history.outcome", "'adopted_rival' needs a rival proposal; allowed: "

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .design import parameter
 from .errors import ScenarioError
 from .scenario import Scenario, load_scenario
-from .sweep import parameter
 
 if TYPE_CHECKING:
     import pandas as pd

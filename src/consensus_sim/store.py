@@ -39,6 +39,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .design import (
+    Parameter,
+    Task,
+    base_data,
+    default_chunk,
+    design_points,
+    execute,
+    parameter,
+    tasks_for,
+    with_values,
+)
 from .errors import ScenarioError
 from .kernel import ADOPTED_OUTCOMES, OUTCOMES
 from .outputs import (
@@ -53,17 +64,6 @@ from .outputs import (
     write_text,
 )
 from .scenario import Scenario, load_scenario, scenario_from_dict
-from .sweep import (
-    Parameter,
-    Task,
-    base_data,
-    default_chunk,
-    design_points,
-    execute,
-    parameter,
-    tasks_for,
-    with_values,
-)
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .kernel import ADOPTED_OUTCOMES, OUTCOMES
+from .outcomes import ADOPTED_OUTCOMES, BINARY_LABELS, OUTCOMES
 
 if TYPE_CHECKING:
     from .scenario import Scenario
 
 _ADOPTED = tuple(OUTCOMES.index(name) for name in ADOPTED_OUTCOMES)
 _RIVAL = OUTCOMES.index("adopted_rival")
-#: How a yes/no dimension without labels is reported: kept at the status quo (the
-#: setter dropped it from the text), or as proposed.
-BINARY_LABELS = ("status quo (dropped)", "as proposed")
 
 
 #: The order in which summaries, reports and charts list the outcomes.
