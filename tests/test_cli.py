@@ -110,3 +110,14 @@ def test_plot_redraws_the_charts_of_a_run(tmp_path, capsys):
     assert (out / "outcomes.svg").read_bytes() == before
     code, _, err = run_cli(capsys, "plot", str(tmp_path))
     assert code == 2 and "no manifest.json here" in err
+
+
+def test_counts_of_one_are_singular(capsys, write_yaml):
+    from .conftest import trio_data
+
+    code, out, err = run_cli(capsys, "validate", str(DATA / "trio.yaml"))
+    assert code == 0 and "3 members, 1 other actor, 1 dimension," in out, out
+    code, out, err = run_cli(capsys, "run", str(DATA / "trio.yaml"), "--runs", "1",
+                             "--jobs", "1", "--no-charts", "--out",
+                             str(write_yaml(trio_data()).parent / "one"))
+    assert code == 0 and "1 run, seed 0, 3 members," in out, err

@@ -235,7 +235,7 @@ def run(scenario: str, runs: int, seed: int, jobs: int, out_dir: Path | None, fm
             summary = result.summary()
             summary["command"] = _command_line()
             (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-            from .sweep import base_data
+            from .design import base_data
 
             manifest = {"kind": "run", "version": __version__, "scenario": spec.id,
                         "scenario_sha256": spec.content_hash(),
@@ -410,9 +410,9 @@ def sweep(scenario: str | None, vary: tuple[str, ...], design: str, samples: int
     Results go to DIR as they finish (parts/, then runs.parquet, runs.csv,
     points.csv, charts); an interrupted sweep resumes with --resume DIR.
     """
+    from .design import parse_parameters
     from .outputs import folder_lock, staged_files
     from .store import SweepSpec, run_sweep
-    from .sweep import parse_parameters
 
     base, out_dir, resume = _results_dir("sweep", scenario, out_dir, resume_dir)
     parameters = tuple(_guard(parse_parameters, vary))
@@ -453,7 +453,10 @@ def sweep(scenario: str | None, vary: tuple[str, ...], design: str, samples: int
 def format_points(points, spec) -> str:
     """The terminal summary of a sweep: one line per point (at most 20)."""
     paths = [p.path for p in spec.parameters]
-    lines = [f"{spec.scenario.title}: {len(spec.points)} points x {spec.runs} runs, "
+    from .facts import count
+
+    lines = [f"{spec.scenario.title}: {count(len(spec.points), 'point')} x "
+             f"{count(spec.runs, 'run')}, "
              f"seed {spec.seed}, design {spec.design}", ""]
     widths = [max(len(p), 8) for p in paths]
     header = "  ".join(f"{p:>{w}}" for p, w in zip(paths, widths, strict=True))
@@ -489,9 +492,9 @@ def sensitivity(scenario: str | None, params: tuple[str, ...], method: str, samp
                 out_dir: Path | None, resume_dir: Path | None, fmt: str,
                 no_charts: bool, quiet: bool) -> None:
     """Global sensitivity (Sobol' or Morris, via SALib) of an outcome metric."""
+    from .design import parse_parameters
     from .outputs import folder_lock, staged_files
     from .sensitivity import sensitivity as analyse
-    from .sweep import parse_parameters
 
     base, out_dir, resume = _results_dir("sensitivity", scenario, out_dir, resume_dir)
     parsed = tuple(_guard(parse_parameters, params, "--param"))
@@ -536,8 +539,11 @@ def sensitivity(scenario: str | None, params: tuple[str, ...], method: str, samp
     if quiet:
         click.echo(out_dir)
         return
+    from .facts import count
+
     click.echo(f"{result.sweep.spec.scenario.title}: {method} sensitivity of {metric} "
-               f"({len(result.values)} sample points x {runs} runs, seed {seed})")
+               f"({count(len(result.values), 'sample point')} x {count(runs, 'run')}, "
+               f"seed {seed})")
     click.echo(format_indices(result.indices, method))
     click.echo(f"\nWrote {len(written)} files to {out_dir}/: " + ", ".join(written))
 
@@ -583,7 +589,8 @@ def plot(results: Path, fmt: str) -> None:
 
     The folder's files must agree with its manifest; each chart is replaced whole.
     """
-    from .outputs import check_folder, folder_lock, results_garbage, staged_files
+    from .checks import check_folder
+    from .outputs import folder_lock, results_garbage, staged_files
 
     with _writing(results, verb="read"):
         manifest = check_folder(results)
@@ -643,10 +650,13 @@ def validate(files: tuple[str, ...]) -> None:
             click.echo(exc.line(), err=True)
             failed = True
             continue
+        from .facts import count
+
         kinds = [a.type for a in spec.actors]
-        click.echo(f"{name}: ok ({kinds.count('member')} members, "
-                   f"{len(kinds) - kinds.count('member')} other actors, "
-                   f"{len(spec.dimensions)} dimension(s), rule {spec.rule.type})")
+        members = kinds.count("member")
+        click.echo(f"{name}: ok ({count(members, 'member')}, "
+                   f"{count(len(kinds) - members, 'other actor')}, "
+                   f"{count(len(spec.dimensions), 'dimension')}, rule {spec.rule.type})")
     if failed:
         sys.exit(2)
 
@@ -739,7 +749,10 @@ def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
     if as_json:
         click.echo(json.dumps(prediction.to_dict(), indent=2))
         return
-    click.echo(f"{spec.title}: forecasts per dimension (simulation: {runs} runs, seed {seed}; "
+    from .facts import count
+
+    click.echo(f"{spec.title}: forecasts per dimension (simulation: {count(runs, 'run')}, "
+               f"seed {seed}; "
                f"{100 * prediction.p_adopted:.1f}% adopt a text)")
     if compat == "decide":
         from .bargaining.exchange import DECIDE_ROUNDS
@@ -808,7 +821,10 @@ def format_backtest(result) -> str:
     summary = result.summary()
     lines.append("")
     mean_p = 100 * summary["mean_p_outcome"]
-    lines.append(f"{summary['cases']} cases, {result.scores[0].runs} runs each: modal class "
+    from .facts import count
+
+    lines.append(f"{count(summary['cases'], 'case')}, {count(result.scores[0].runs, 'run')} "
+                 "each: modal class "
                  f"right in {summary['hits']}; mean P(real) {mean_p:.1f}%, "
                  f"mean Brier {summary['mean_brier']:.3f}, mean log score "
                  f"{summary['mean_log_score']:.2f}")
@@ -912,8 +928,10 @@ def import_(file: Path, kind: str, output: Path, title: str | None, status_quo: 
     except OSError as exc:
         raise InputError(f"--output {output}: cannot write the scenario ({exc.strerror or exc})"
                          ) from None
-    click.echo(f"{output}: {len(spec.members)} members, {len(spec.dimensions)} dimension(s) "
-               f"from {file}")
+    from .facts import count
+
+    click.echo(f"{output}: {count(len(spec.members), 'member')}, "
+               f"{count(len(spec.dimensions), 'dimension')} from {file}")
 
 
 @cli.command()
@@ -931,7 +949,8 @@ def report(source: str, output: Path, runs: int, seed: int, jobs: int) -> None:
     """One self-contained HTML page: SOURCE's summary, every chart, the classic models,
     sources and assumptions. SOURCE is a scenario, or a results folder of run, sweep
     or sensitivity (whose files must agree with its manifest)."""
-    from .outputs import check_folder, real_path, write_text
+    from .checks import check_folder
+    from .outputs import real_path, write_text
     from .report import build_report
 
     folder = Path(source) if Path(source).is_dir() else None
@@ -1013,13 +1032,14 @@ def _command_line() -> str:
 
 def format_summary(summary: dict[str, Any], spec) -> str:
     """The terminal summary of an ensemble: what a reader needs at a glance."""
+    from .facts import count, ensemble_facts, named_outcomes, varied_inputs
+
     lines = []
     members = len(spec.members)
     lines.append(f"{spec.title}")
-    lines.append(f"{summary['runs']} runs, seed {summary['seed']}, {members} members, "
+    lines.append(f"{count(summary['runs'], 'run')}, seed {summary['seed']}, "
+                 f"{count(members, 'member')}, "
                  f"rule: {spec.rule.type}")
-    from .facts import ensemble_facts, named_outcomes, varied_inputs
-
     lines.append(varied_inputs(spec))
     lines.append("")
     shown = named_outcomes(spec, summary["counts"])

@@ -27,6 +27,11 @@ def named_outcomes(scenario: Scenario, counts: dict[str, int]) -> dict[str, str]
     return {key: OUTCOME_NAMES[key] for key in shown_outcomes(scenario, counts)}
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun, singular for one: "1 run", "2,000 runs", "1 other actor"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def percent(share: float) -> str:
     """A share of runs as every summary prints it: ``63.6%``."""
     return f"{100 * float(share):.1f}%"
