@@ -111,3 +111,15 @@ def test_seed_zero_gives_the_same_intervals_every_time():
     one, two = (sensitivity(TRIO, params, method="sobol", samples=8, metric="mean_scope",
                             runs=2, seed=0).indices for _ in range(2))
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_range_outside_what_its_field_allows_blames_the_range_given(capsys, tmp_path):
+    from .conftest import run_cli
+
+    code, _, err = run_cli(capsys, "sensitivity", str(DATA / "trio.yaml"), "--param",
+                           "actors.C.tolerance=-1..0.5", "--samples", "4", "--runs", "2",
+                           "--jobs", "1", "--out", str(tmp_path / "s"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("--param: actors.C.tolerance=-1..0.5: its end -1 is not allowed: "
+                          "actors[C].tolerance:"), err
+    assert "--vary" not in err and not (tmp_path / "s").exists()

@@ -98,6 +98,28 @@ def sample(problem: dict[str, Any], method: str, samples: int, seed: int) -> np.
     raise ScenarioError("--method", "", f"unknown method {method!r}; allowed: sobol, morris")
 
 
+def _check_ranges(scenario: Scenario, problem: dict[str, Any]) -> None:
+    """Both ends of every ``--param`` range must give a valid scenario: a range that
+    leaves what its field allows is refused as given, before any point is sampled."""
+    import copy
+
+    from .design import base_data, set_path
+    from .scenario import scenario_from_dict
+
+    base = base_data(scenario)
+    for name, (low, high) in zip(problem["names"], problem["bounds"], strict=True):
+        for end in (low, high):
+            data = copy.deepcopy(base)
+            set_path(data, name, end, "--param")
+            try:
+                scenario_from_dict(data, source=scenario.id or "scenario")
+            except ScenarioError as exc:
+                raise ScenarioError("--param", f"{name}={low:g}..{high:g}",
+                                    f"its end {end:g} is not allowed: {exc.path}: "
+                                    f"{exc.problem}; give a range inside what the field "
+                                    "allows") from None
+
+
 def metric_values(result: SweepResult, metric: str) -> np.ndarray:
     """The metric of every design point, from its runs."""
     if metric not in METRICS:
@@ -205,6 +227,7 @@ def sensitivity(scenario: Scenario | str, params: dict[str, Any], method: str = 
         raise ScenarioError("--metric", "", f"unknown metric {metric!r}; allowed: "
                             f"{', '.join(METRICS)}")
     problem = problem_for(params)
+    _check_ranges(scenario, problem)
     x = sample(problem, method, samples, seed)
     points = [{name: round(float(v), 12) for name, v in zip(problem["names"], row, strict=True)}
               for row in x]
