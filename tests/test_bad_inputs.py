@@ -351,3 +351,17 @@ def test_the_real_entry_point_never_shows_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "consensus_sim", "run", str(path)],
                           capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 2 and one_line(done.stderr).startswith(f"{path}: line 2: ")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("run", "classroom_trio", "--jobs", "5000"), "5,000 is more than 1,024"),
+    (("power", "unsc_resolution", "--samples", "1000000000"),
+     "1,000,000,000 is more than 100,000,000"),
+    (("sensitivity", "classroom_trio", "--param", "actors.C.tolerance=0..0.5", "--samples",
+      "65536"), "65,536 samples of 1 parameter make 196,608 design points"),
+])
+def test_jobs_and_samples_are_bounded_before_any_work(capsys, args, message):
+    from .conftest import run_cli
+
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err

@@ -82,6 +82,11 @@ class _Whole(click.IntRange):
 #: ``--runs``: the runs of a command, or of each point of a sweep.
 RUNS = _Whole(1, MAX_RUNS, f"{MAX_RUNS:,}", "10 million runs take from minutes to hours, "
               "and their 95% intervals are already within ±0.03 percentage points")
+#: ``--jobs``: local worker processes (0: one per core).
+JOBS = _Whole(0, 1024, "1,024", "each worker is a Python process of about 100 MB")
+#: ``power --samples``: Monte Carlo samples.
+POWER_SAMPLES = _Whole(1, 100_000_000, "100,000,000", "the standard error of an index is "
+                       "then below 0.00005, and more samples take hours")
 #: ``--seed``: the root of every random number.
 SEED = _Whole(0, MAX_SEED, "2^128 − 1", "numpy's SeedSequence keeps 128 bits of a seed")
 
@@ -194,7 +199,7 @@ def cli() -> None:
               help="Number of seeded runs.")
 @click.option("--seed", "-s", type=SEED, default=0, show_default=True,
               help="Root seed; the same seed gives the same results.")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+@click.option("--jobs", "-j", type=JOBS, default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @click.option("--out", "-o", "out_dir", type=_OutputPath(file_okay=False, path_type=Path),
               default=None, help="Output folder, replaced as a whole when the run ends "
@@ -267,7 +272,7 @@ def _vary_options(command):
                      help="Runs per design point."),
         click.option("--seed", "-s", type=SEED, default=0, show_default=True,
                      help="Root seed of the design and of every run."),
-        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+        click.option("--jobs", "-j", type=JOBS, default=0,
                      help="Local worker processes (0 = all cores, 1 = no subprocess)."),
         click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
                      callback=_scheduler_address,
@@ -668,7 +673,7 @@ def validate(files: tuple[str, ...]) -> None:
               show_default=True,
               help="Exact (dynamic programming) or a seeded Monte Carlo estimate; auto picks "
                    "exact up to 30 members.")
-@click.option("--samples", type=click.IntRange(min=1), default=100_000, show_default=True,
+@click.option("--samples", type=POWER_SAMPLES, default=100_000, show_default=True,
               help="Monte Carlo samples.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @_chart_output_options("power.csv")
@@ -720,7 +725,7 @@ def power(scenario: str, as_json: bool, method: str, samples: int, seed: int,
 @click.option("--runs", "-n", type=RUNS, default=500, show_default=True,
               help="Runs of the simulation beside the classic models.")
 @click.option("--seed", "-s", type=SEED, default=0, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+@click.option("--jobs", "-j", type=JOBS, default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @click.option("--compat", type=click.Choice(["decide"]), default=None,
               help="Run the exchange model as the DECIDE software does "
@@ -769,7 +774,7 @@ def predict(scenario: str, as_json: bool, runs: int, seed: int, jobs: int,
 @click.option("--runs", "-n", type=RUNS, default=500, show_default=True,
               help="Runs per case.")
 @click.option("--seed", "-s", type=SEED, default=0, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+@click.option("--jobs", "-j", type=JOBS, default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_chart_output_options("backtest.csv, backtest.json")
@@ -844,7 +849,7 @@ def format_backtest(result) -> str:
 @click.option("--runs", "-n", type=RUNS, default=2000, show_default=True,
               help="Runs to simulate when SOURCE is a scenario.")
 @click.option("--seed", "-s", type=SEED, default=0, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+@click.option("--jobs", "-j", type=JOBS, default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @click.option("--top", type=click.IntRange(min=1, max=30), default=6, show_default=True,
               help="Inputs drawn on the chart, the most informed first.")
@@ -942,7 +947,7 @@ def import_(file: Path, kind: str, output: Path, title: str | None, status_quo: 
 @click.option("--runs", "-n", type=RUNS, default=500, show_default=True,
               help="Runs, when SOURCE is a scenario.")
 @click.option("--seed", "-s", type=SEED, default=0, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+@click.option("--jobs", "-j", type=JOBS, default=0,
               help="Worker processes (0 = all cores, 1 = no subprocess).")
 @_style_option
 def report(source: str, output: Path, runs: int, seed: int, jobs: int) -> None:

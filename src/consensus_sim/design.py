@@ -26,6 +26,8 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 #: every point is validated as a whole scenario before the first run starts (about a
 #: millisecond each for a 31-member scenario), and each is a row of points.csv.
 MAX_POINTS = 100_000
+#: Seconds to wait for a Dask scheduler to answer (the command checks it first, too).
+SCHEDULER_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -402,7 +404,7 @@ def _execute_dask(base: dict[str, Any], points: list[dict[str, Any]], tasks: lis
                   seed: int, scheduler: str) -> Iterator[tuple[Task, dict]]:
     from distributed import Client, as_completed
 
-    with Client(scheduler, set_as_default=False) as client:
+    with Client(scheduler, set_as_default=False, timeout=SCHEDULER_TIMEOUT) as client:
         shared = client.scatter(base, broadcast=True)
 
         def submit(task: Task):

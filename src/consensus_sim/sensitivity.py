@@ -83,7 +83,18 @@ def salib_seed(seed: int) -> int:
 
 
 def sample(problem: dict[str, Any], method: str, samples: int, seed: int) -> np.ndarray:
-    """SALib's sample for the method: N (k + 2) rows for Sobol', N (k + 1) for Morris."""
+    """SALib's sample for the method: N (k + 2) rows for Sobol', N (k + 1) for Morris;
+    at most :data:`.design.MAX_POINTS` rows, each a design point."""
+    from .design import MAX_POINTS
+
+    k = len(problem["names"])
+    rows = samples * (k + 2 if method == "sobol" else k + 1)
+    if rows > MAX_POINTS:
+        parameters = "1 parameter" if k == 1 else f"{k} parameters"
+        raise ScenarioError("--samples", "", f"{samples:,} samples of {parameters} make "
+                            f"{rows:,} design points; allowed: at most {MAX_POINTS:,} (each "
+                            "point is validated as a whole scenario and is a row of "
+                            "points.csv)")
     if method == "sobol":
         if samples < 2 or samples & (samples - 1):
             raise ScenarioError("--samples", "", f"must be a power of 2 for sobol (got "
