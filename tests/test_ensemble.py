@@ -162,7 +162,21 @@ def test_runs_table_has_one_row_per_run():
     assert list(drawn.columns) == ["run", *(x.path for x in result.scenario.uncertain)]
     np.testing.assert_array_equal(drawn.iloc[:, 1:].to_numpy(), result.drawn)
     assert set(table["outcome"]) <= set(OUTCOMES)
-    assert (table["given_up_scope"] == 1.0 - table["final_scope"]).all()
+    adopted = result.adopted
+    assert (table["given_up_scope"][adopted] == 1.0 - table["final_scope"][adopted]).all()
+
+
+def test_a_run_that_adopted_nothing_is_labelled_no_agreement_and_keeps_its_last_text(trio):
+    # C at 0 accepts nothing but the status quo: every run is withdrawn after round 1,
+    # with the full proposal (1) still the last text on the table
+    trio["actors"][2]["position"] = {"scope": 0.0}
+    trio["actors"][2].pop("tolerance", None)
+    trio["actors"][2].pop("blocking_cost", None)
+    result = run_ensemble(scenario_from_dict(trio), runs=4, seed=0, jobs=1)
+    table = result.runs_table()
+    assert set(table["outcome"]) == {"withdrawn"}
+    assert set(table["label_scope"]) == {"no agreement"}
+    assert (table["final_scope"] == 1.0).all() and table["given_up_scope"].isna().all()
 
 
 def test_bad_arguments():

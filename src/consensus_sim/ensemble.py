@@ -35,6 +35,9 @@ __all__ = ["OUTCOMES", "EnsembleResult", "replay", "run_ensemble", "run_generato
            "wilson_interval"]
 
 _OUTCOME_CODE = {name: code for code, name in enumerate(OUTCOMES)}
+_ADOPTED_CODES = [_OUTCOME_CODE[name] for name in ADOPTED_OUTCOMES]
+#: The label of a run that adopted nothing, on every dimension (runs.csv).
+NO_AGREEMENT = "no agreement"
 #: With ``jobs=None``, ensembles smaller than this run in this process.
 AUTO_SERIAL_BELOW = 20000
 
@@ -355,7 +358,7 @@ class EnsembleResult:
     @property
     def adopted(self) -> np.ndarray:
         """Per run kept: whether a text was adopted (in any form)."""
-        return np.isin(self.outcome, [_OUTCOME_CODE[name] for name in ADOPTED_OUTCOMES])
+        return np.isin(self.outcome, _ADOPTED_CODES)
 
     def outcome_counts(self) -> dict[str, int]:
         return self.tally.outcome_counts()
@@ -419,11 +422,14 @@ def run_columns(s: Scenario, start: int, outcome: np.ndarray, rounds: np.ndarray
         "outcome": np.array(OUTCOMES)[outcome],
         "rounds": rounds,
     }
+    adopted = np.isin(outcome, _ADOPTED_CODES)
     for k, (dim, labels) in enumerate(zip(s.dimension_ids, nearest_labels(s, final),
                                           strict=True)):
-        table[f"final_{dim}"] = final[:, k]
-        table[f"label_{dim}"] = labels
-        table[f"given_up_{dim}"] = s.arrays.proposal[k] - final[:, k]
+        table[f"final_{dim}"] = final[:, k]  # the last text on the table, adopted or not
+        table[f"label_{dim}"] = np.where(adopted, np.asarray(labels, dtype=object),
+                                         NO_AGREEMENT)
+        table[f"given_up_{dim}"] = np.where(adopted, s.arrays.proposal[k] - final[:, k],
+                                            np.nan)
     for k in np.flatnonzero(s.arrays.side):
         table[f"paid_{s.dimension_ids[k]}"] = paid[:, k]
         if payer is not None and len(s.arrays.payers[k]) > 1:  # several may pay: who did
@@ -576,8 +582,8 @@ def _cells(values: Any) -> list[str]:
     if array.dtype.kind == "f":
         array = array + 0.0  # -0.0 as 0.0 (np.unique would merge them anyway)
     distinct, where = np.unique(array, return_inverse=True)
-    if array.dtype.kind == "f":
-        texts = [f"{v:.6f}" for v in distinct.tolist()]
+    if array.dtype.kind == "f":  # NaN (nothing to report) as an empty cell
+        texts = [f"{v:.6f}" if v == v else "" for v in distinct.tolist()]
     else:
         texts = [_quoted(str(v)) for v in distinct.tolist()]
     return np.array(texts, dtype=object)[where.ravel()].tolist()
