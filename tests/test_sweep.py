@@ -362,3 +362,21 @@ def test_a_sweep_keeps_what_the_file_sets_to_null():
     assert base.rule.abstainers_stop_at is None
     point = with_values(base, {"max_rounds": base.max_rounds + 1}, "test")
     assert point.rule.abstainers_stop_at is None
+
+
+def test_points_mean_final_is_the_mean_adopted_text(capsys, tmp_path):
+    # classroom trio with C intolerant: at C = 0 every run is withdrawn with the full
+    # proposal still on the table (no adopted text: empty); at C = 0.2 the chair
+    # concedes to (x - 0.2)^2 <= 0.04, x = 0.4; at C = 0.4, x = 0.8
+    from .conftest import run_cli
+
+    out = tmp_path / "sw"
+    code, _, err = run_cli(capsys, "sweep", "classroom_trio", "--vary",
+                           "actors.C.position.patrols=0:0.4:3", "--vary", "actors.C.tolerance=0",
+                           "--vary", "actors.C.blocking_cost=0", "--runs", "5", "--jobs", "1",
+                           "--no-charts", "--out", str(out), "-q")
+    assert code == 0, err
+    points = pd.read_csv(out / "points.csv")
+    assert points["p_adopted_any"].tolist() == [0.0, 1.0, 1.0]
+    assert points["mean_final_patrols"].isna().tolist() == [True, False, False]
+    np.testing.assert_allclose(points["mean_final_patrols"][1:], [0.4, 0.8], atol=1e-6)

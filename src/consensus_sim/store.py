@@ -242,7 +242,7 @@ class _PointTotals:
         n = len(spec.points)
         self.counts = np.zeros((n, len(OUTCOMES)), dtype=np.int64)
         self.rounds = np.zeros(n)
-        self.finals = np.zeros((n, len(spec.scenario.dimension_ids)))
+        self.finals = np.zeros((n, len(spec.scenario.dimension_ids)))  # adopted texts only
 
     def add(self, task: Task, table: pa.Table) -> None:
         import pyarrow.compute as pc
@@ -250,8 +250,11 @@ class _PointTotals:
         for item in pc.value_counts(table.column("outcome")).to_pylist():
             self.counts[task.point, OUTCOMES.index(item["values"])] += item["counts"]
         self.rounds[task.point] += table.column("rounds").to_numpy().sum()
+        adopted = np.isin(table.column("outcome").to_numpy(zero_copy_only=False),
+                          ADOPTED_OUTCOMES)
         for k, dim in enumerate(self.spec.scenario.dimension_ids):
-            self.finals[task.point, k] += table.column(f"final_{dim}").to_numpy().sum()
+            final = table.column(f"final_{dim}").to_numpy()
+            self.finals[task.point, k] += final[adopted].sum()
 
     def frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -271,8 +274,9 @@ class _PointTotals:
                 row[f"p_{name}_low"] = round(float(interval.low), 6)
                 row[f"p_{name}_high"] = round(float(interval.high), 6)
             row["mean_rounds"] = round(self.rounds[p] / runs, 6)
+            won = int(shares["adopted_any"])  # the mean adopted text: of the runs adopting one
             for k, dim in enumerate(dims):
-                row[f"mean_final_{dim}"] = round(self.finals[p, k] / runs, 6)
+                row[f"mean_final_{dim}"] = round(self.finals[p, k] / won, 6) if won else np.nan
             rows.append(row)
         return pd.DataFrame(rows)
 

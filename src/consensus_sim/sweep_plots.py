@@ -226,7 +226,8 @@ def _metric_text(metric: str) -> str:
     if metric.startswith("p_") and metric.removeprefix("p_") in _SHARE_TEXT:
         return _SHARE_TEXT[metric.removeprefix("p_")]
     if metric.startswith("mean_final_"):
-        return f"Mean final text on {metric.removeprefix('mean_final_')}, scale 0 to 1"
+        return (f"Mean adopted text on {metric.removeprefix('mean_final_')} (of the runs "
+                "adopting one), scale 0 to 1")
     if metric == "mean_rounds":
         return "Mean number of rounds"
     return metric
