@@ -14,7 +14,8 @@ What the commands that write results rely on (see docs/outputs.md):
 - :mod:`.checks` (above this module and the stores) checks that a finished
   folder's files agree with its manifest.
 
-This module imports nothing heavy at load time: the janitor runs it in a bare Python.
+This module imports nothing heavy at load time; the janitor (:mod:`._janitor`) imports
+nothing of the package at all.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from ._janitor import lock as _lock
+from ._janitor import remove as _remove_pairs
+from ._janitor import unlock as _unlock
 from .errors import ScenarioError
 
 MANIFEST = "manifest.json"
@@ -184,49 +188,8 @@ def folder_lock(folder: str | Path) -> Iterator[FolderLock]:
             lock.release()
 
 
-def _lock(path: Path, create: bool, wait: float = 0.0) -> int | None:
-    """An open, ``flock``-ed descriptor of ``path``, or None if another process holds
-    it (for ``wait`` seconds). A holder removes the file before it lets go, so a lock
-    taken on a file that has meanwhile left ``path`` is dropped and taken again on
-    the new one."""
-    import fcntl
-    import time
-
-    deadline = time.monotonic() + wait
-    while True:
-        flags = os.O_RDWR | os.O_CLOEXEC | (os.O_CREAT if create else 0)
-        fd = os.open(path, flags, 0o644)
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise
-                    time.sleep(0.02)
-        except BlockingIOError:
-            os.close(fd)
-            return None
-        try:
-            current = os.stat(path)
-        except FileNotFoundError:
-            current = None
-        mine = os.fstat(fd)
-        if current is not None and (current.st_ino, current.st_dev) == (mine.st_ino,
-                                                                        mine.st_dev):
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
-            return fd
-        os.close(fd)
-        if not create:
-            return None
-
-
-def _unlock(path: Path, fd: int) -> None:
-    with suppress(FileNotFoundError):
-        os.unlink(path)
-    os.close(fd)
+def _remove(garbage: Garbage) -> None:
+    _remove_pairs([(str(folder), pattern) for folder, pattern in garbage])
 
 
 def _holder(path: Path) -> str:
@@ -237,63 +200,23 @@ def _holder(path: Path) -> str:
         return "unknown"
 
 
-def _remove(garbage: Garbage) -> None:
-    for folder, pattern in garbage:
-        for path in Path(folder).glob(pattern):
-            with suppress(FileNotFoundError):
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
-
-
 # -------------------------------------------------------------------- the janitor
-
-_JANITOR = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "from consensus_sim.outputs import janitor; janitor(sys.argv[2])")
 
 
 def _start_janitor(lock: Path) -> Any:
-    """Start the janitor of ``lock`` (None where processes cannot be started)."""
+    """Start the janitor of ``lock`` (:mod:`._janitor`, run as a script in a bare
+    Python: it imports nothing of the package), or None where processes cannot be
+    started."""
     import subprocess
 
-    package_root = str(Path(__file__).resolve().parents[1])
+    from . import _janitor
+
     try:
-        return subprocess.Popen([sys.executable, "-I", "-S", "-c", _JANITOR, package_root,
-                                 str(lock)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        return subprocess.Popen([sys.executable, "-I", "-S", _janitor.__file__, str(lock)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, close_fds=True, cwd="/")
     except OSError:
         return None
-
-
-def janitor(lock: str) -> None:
-    """Wait for the command to end (its end of our stdin closes, however it ends);
-    then, if its lock was left behind (it was killed), take the lock and remove the
-    lock and the garbage the command declared, one JSON list of pairs a line.
-
-    The janitor outlives Ctrl-C, ``kill`` and a closed terminal sent to the whole
-    process group; it does nothing while another consensus-sim holds the lock (that
-    one tidies up itself).
-    """
-    import signal
-
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
-    garbage: Garbage = []
-    for line in sys.stdin.buffer:
-        with suppress(ValueError):
-            garbage += [(Path(d), p) for d, p in json.loads(line)]
-    path = Path(lock)
-    try:
-        # The system may close our stdin before it releases the dead command's lock:
-        # give it a moment.
-        fd = _lock(path, create=False, wait=2.0)
-    except OSError:  # no lock left: the command ended normally
-        return
-    if fd is not None:
-        with suppress(OSError):
-            _remove(garbage)
-        _unlock(path, fd)
 
 
 # ------------------------------------------------------------- writing whole folders
