@@ -65,16 +65,22 @@ def test_a_yes_no_dimension_matches_by_its_answer_not_by_the_tolerance():
     assert same_text(s, texts, np.array([0.42, 0.2])).tolist() == [False, True, False]
 
 
-def test_backtest_command_loads_each_case_once(trio, tmp_path, capsys, monkeypatch):
-    import consensus_sim.backtest as backtest_module
-    import consensus_sim.scenario as scenario_module
-
+def two_cases(trio, tmp_path):
+    """A folder of two trio cases: one adopted with a scope change at 0.4, one withdrawn."""
     folder = tmp_path / "cases"
     folder.mkdir()
     for outcome in ("adopted_amended", "withdrawn"):
         data = trio_case(json.loads(json.dumps(trio)), outcome,
                          {"scope": 0.4} if outcome == "adopted_amended" else None)
         (folder / f"{data['id']}.yaml").write_text(yaml.safe_dump(data))
+    return folder
+
+
+def test_backtest_command_loads_each_case_once(trio, tmp_path, capsys, monkeypatch):
+    import consensus_sim.backtest as backtest_module
+    import consensus_sim.scenario as scenario_module
+
+    folder = two_cases(trio, tmp_path)
     loaded = []
     real_load = scenario_module.load_scenario
 
@@ -103,12 +109,7 @@ def test_backtest_of_a_folder_with_a_bad_file_is_one_line(trio, tmp_path, capsys
 
 
 def test_backtest_command_runs_a_folder_and_writes_its_scores(trio, tmp_path, capsys):
-    folder = tmp_path / "cases"
-    folder.mkdir()
-    for outcome in ("adopted_amended", "withdrawn"):
-        data = trio_case(json.loads(json.dumps(trio)), outcome,
-                         {"scope": 0.4} if outcome == "adopted_amended" else None)
-        (folder / f"{data['id']}.yaml").write_text(yaml.safe_dump(data))
+    folder = two_cases(trio, tmp_path)
     (folder / "no_history.yaml").write_text(yaml.safe_dump(trio))  # not a case: skipped
     assert [p.stem for p in cases(folder)] == ["trio_adopted_amended", "trio_withdrawn"]
     out = tmp_path / "out"

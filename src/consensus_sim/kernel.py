@@ -1741,16 +1741,15 @@ def simulate(s: Setup, seed: int, runs: np.ndarray) -> Outcomes:
         blocked = ~result.adopted
         out.costliest[where[blocked]] = result.costliest[blocked]
         out.outcome[where[result.adopted]] = adoption_class(s, state.proposal[result.adopted])
-        won = result.rival >= 0
-        if won.any():  # a rival adopted: its text is final; the setter's offers lapse
-            out.outcome[where[won]] = ADOPTED_RIVAL
-            out.final[where[won]] = s.rivals[result.rival[won]]
         out.outcome[where[result.withdrawn]] = WITHDRAWN
         out.outcome[where[result.postponed]] = POSTPONED
         out.paid[where] += result.paid
         if s.paying:
             out.payer[where] = np.where(result.paid > 0, owners(s, state), out.payer[where])
-        if won.any():
+        won = result.rival >= 0
+        if won.any():  # a rival adopted: its text is final; the setter's offers lapse
+            out.outcome[where[won]] = ADOPTED_RIVAL
+            out.final[where[won]] = s.rivals[result.rival[won]]
             out.paid[where[won]] = 0.0
             out.payer[where[won]] = -1
         going = blocked & ~result.withdrawn & ~result.postponed & (t < rmax)

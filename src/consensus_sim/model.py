@@ -216,10 +216,11 @@ class NegotiationModel(mesa.Model):
             self._positions.append(state.position[0, : s.n_members].copy())
 
         decision = s.rule(codes)
-        winner = int(bool(decision.adopted)) - 1  # 0: the setter's text, -1: none
-        if len(s.rivals):
+        if len(s.rivals):  # 0: the setter's text, 1 + v: rival v, -1: none
             winner = int(kernel.contest(s, state, t, self._losses[-1][None],
                                         np.atleast_1d(decision.adopted))[0])
+        else:
+            winner = 0 if decision.adopted else -1
         self.agenda_setter.learn(codes)
         if winner > 0:
             self.rival = self.spec.arrays.rival_ids[winner - 1]

@@ -65,6 +65,21 @@ def make_folder(folder: Path) -> None:
             from None
 
 
+@contextmanager
+def replaced_file(path: Path) -> Iterator[Path]:
+    """Yield the temporary name to write ``path`` under; rename it to ``path`` when the
+    block ends, or remove it if the block fails (a full disk, Ctrl-C), so that
+    ``path`` is whole or as it was."""
+    tmp = temporary(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def temporary(path: Path) -> Path:
     """The hidden name a file is written under before it is renamed to ``path``."""
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -361,16 +376,10 @@ def write_text(path: Path, text: str) -> Path:
         return path
     real = real_path(path)
     make_folder(real.parent)
-    tmp = temporary(real)
-    try:
+    with replaced_file(real) as tmp:
         tmp.write_text(text, encoding="utf-8")
         if real.is_file():
             shutil.copymode(real, tmp)
-        os.replace(tmp, real)
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
     return path
 
 

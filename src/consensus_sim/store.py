@@ -58,6 +58,7 @@ from .outputs import (
     folder_lock,
     make_folder,
     read_manifest,
+    replaced_file,
     results_garbage,
     temporary,
     whole_number,
@@ -457,14 +458,8 @@ def _write_part(spec: SweepSpec, out: Path, task: Task, columns: dict[str, Any],
     table = _arrow(spec, task, columns).replace_schema_metadata({
         _PART_SWEEP: mark.encode(),
         _PART_RUNS: f"{task.point} {task.start} {task.stop}".encode()})
-    tmp = temporary(path)
-    try:
+    with replaced_file(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _read_part(path: Path) -> pa.Table:
