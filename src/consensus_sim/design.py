@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import ScenarioError, shorten
 from .scenario import Scenario, scenario_from_dict
 
 #: Lists in a scenario whose items are addressed by their ``id`` in a path.
@@ -128,7 +128,7 @@ def _bounded(values: tuple[Any, ...], source: str, path: str) -> tuple[Any, ...]
 
 def _shown(text: str, limit: int = 40) -> str:
     """``text`` quoted for an error line, shortened to ``limit`` characters."""
-    return repr(text if len(text) <= limit else f"{text[:limit - 1]}…")
+    return repr(shorten(text, limit))
 
 
 def _uniform(values: tuple[Any, ...]) -> tuple[Any, ...]:
